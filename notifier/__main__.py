@@ -1,0 +1,3 @@
+from notifier.entrypoints.cli import main
+
+main()

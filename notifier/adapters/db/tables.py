@@ -1,0 +1,18 @@
+"""All tables, for Alembic and for code that needs several."""
+
+from notifier.adapters.db.base import Base
+from notifier.adapters.db.family_tables import Child, Family, Recipient
+from notifier.adapters.db.outbox_tables import Message, Nudge
+from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
+
+__all__ = [
+    "Base",
+    "Child",
+    "Event",
+    "Family",
+    "Message",
+    "Nudge",
+    "PlannerState",
+    "ProgrammeVersion",
+    "Recipient",
+]

@@ -1,0 +1,80 @@
+"""Settings: the only place that reads the environment (and ``.env``)."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFIER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: str = "local"  # local | test | production
+    database_url: str = "sqlite:///./var/notifier.db"
+    broker_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET
+
+    twilio_account_sid: str | None = Field(
+        None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: str | None = Field(None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN"))
+    twilio_messaging_service_sid: str | None = Field(
+        None, validation_alias=AliasChoices("TWILIO_MESSAGING_SERVICE_SID")
+    )
+    twilio_from: str | None = Field(None, validation_alias=AliasChoices("TWILIO_FROM"))
+    twilio_base_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "Kansrijke Start Den Haag <kansrijkestart@denhaag.nl>"
+
+    schedules_dir: Path = ROOT / "schedules"
+    templates_dir: Path = ROOT / "templates"
+    var_dir: Path = Path("var")
+
+    quiet_start: time = time(9, 0)
+    quiet_end: time = time(20, 30)
+    default_send_time: time = time(10, 0)
+    weekly_cap: int = Field(3, ge=1, le=21)
+    phone_regions: list[str] = ["NL"]
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("NOTIFIER_SECRET_KEY must be set outside local use")
+        if self.quiet_start >= self.quiet_end:
+            raise ValueError("NOTIFIER_QUIET_START must be before NOTIFIER_QUIET_END")
+        return self
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from or self.twilio_messaging_service_sid)
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

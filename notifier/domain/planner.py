@@ -1,0 +1,355 @@
+"""The pure planner: for one family on one day, which nudges go, which wait, which are skipped.
+
+A *nudge* is one step for one birth (twins share a nudge) of one family; it becomes one message
+per recipient and channel. Every (birth, step) whose day has come gets exactly one record:
+
+    deferred  -> placed | skipped      (waiting: frequency cap, pause, birth not yet reported,
+                                         no confirmed recipient yet)
+    placed                             (planned for today; messages are created)
+    skipped / cancelled                (final, with the reason)
+
+``plan_family`` is a pure function of (programme, family, history, today, now). The SQL planner
+only chooses *which* families to look at (a range query per step on the anchor date) and then
+calls this same function, so there is one implementation of the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from notifier.domain.family import ChildFacts, ChildStatus, FamilyFacts
+from notifier.domain.offsets import window_last_day
+from notifier.domain.programme import (
+    Age,
+    Anchor,
+    Channel,
+    Priority,
+    Programme,
+    Step,
+    When,
+    template_name,
+)
+from notifier.domain.timing import SendHours
+
+
+class NudgeStatus(StrEnum):
+    DEFERRED = "deferred"
+    PLACED = "placed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Reason:
+    """The reasons a nudge waits or is not sent, as shown to staff."""
+
+    CAP = "frequency cap"
+    PAUSED = "paused"
+    WAITING_BIRTH = "waiting for the birth to be reported"
+    NO_RECIPIENT = "no confirmed recipient for this step's channels"
+    WINDOW_PASSED = "window passed"
+    BORN_BEFORE = "born before this step"
+    NOT_FIRST_CHILD = "not the first child"
+
+
+@dataclass(frozen=True, slots=True)
+class CapRule:
+    limit: int = 3
+    days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One step for one birth of a family, with the days it may go."""
+
+    lead: ChildFacts
+    child_ids: tuple[int, ...]
+    step: Step
+    day: date
+    last_day: date
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.lead.id, self.step.key)
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeRecord:
+    """What is already known about a nudge (from the outbox, or from an earlier day)."""
+
+    status: NudgeStatus
+    planned_on: date | None = None
+    reason: str | None = None
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    recipient_id: int
+    channel: Channel
+    language: str  # the language the template will be rendered in (Dutch where missing)
+    requested_language: str
+    due_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    slot: Slot
+    status: NudgeStatus
+    reason: str | None = None
+    planned_on: date | None = None
+    messages: tuple[PlannedMessage, ...] = ()
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.slot.key
+
+    def record(self) -> NudgeRecord:
+        return NudgeRecord(self.status, self.planned_on, self.reason, self.slot.step.priority)
+
+
+def step_day(step: Step, child: ChildFacts) -> date | None:
+    """The day a step falls on for this child (None when it never applies)."""
+    if step.anchor is Anchor.LOSS:
+        return step.offset.apply(child.lost_on) if child.lost_on else None
+    if step.anchor is Anchor.DUE_DATE:
+        return step.offset.apply(child.due_date)
+    base = child.corrected_anchor if step.age is Age.CORRECTED else child.birth_anchor
+    return step.offset.apply(base)
+
+
+def births(family: FamilyFacts) -> list[tuple[ChildFacts, tuple[int, ...]]]:
+    """The family's births: twins (same birth or due date) share one; lead = lowest id."""
+    groups: dict[date, list[ChildFacts]] = {}
+    for child in family.children:
+        if child.status is not ChildStatus.ENDED:
+            groups.setdefault(child.twin_key, []).append(child)
+    result = []
+    for members in groups.values():
+        members.sort(key=lambda c: c.id)
+        result.append((members[0], tuple(c.id for c in members)))
+    result.sort(key=lambda g: g[0].id)
+    return result
+
+
+def slots_for(programme: Programme, family: FamilyFacts) -> list[Slot]:
+    """Every (birth, step) that can apply to this family, with its days; computed once."""
+    slots = []
+    lost = family.lost
+    for lead, child_ids in births(family):
+        for step in programme.steps:
+            if (step.anchor is Anchor.LOSS) != lost:
+                continue  # after a loss only the loss message; before, never
+            if lost and lead.status is not ChildStatus.LOST:
+                continue
+            day = step_day(step, lead)
+            if day is None:
+                continue
+            slots.append(Slot(lead, child_ids, step, day, window_last_day(day, step.window)))
+    slots.sort(key=lambda s: (s.day, s.step.order, s.lead.id))
+    return slots
+
+
+def _final_reason(slot: Slot) -> tuple[NudgeStatus, str] | None:
+    """A reason that makes this nudge impossible for good, independent of the day."""
+    lead, step = slot.lead, slot.step
+    if step.first_child_only and lead.first_child is False:
+        return NudgeStatus.SKIPPED, Reason.NOT_FIRST_CHILD
+    if lead.birth_date is not None and (
+        (step.anchor is Anchor.DUE_DATE and slot.day > lead.birth_date)
+        or step.when is When.EXPECTING
+    ):
+        return NudgeStatus.CANCELLED, Reason.BORN_BEFORE
+    return None
+
+
+def _messages(
+    programme: Programme,
+    family: FamilyFacts,
+    slot: Slot,
+    today: date,
+    now: datetime,
+    hours: SendHours,
+) -> tuple[PlannedMessage, ...]:
+    expires_at = hours.window_end(slot.last_day)
+    messages = []
+    for recipient in family.recipients:
+        for channel in slot.step.channels:
+            if channel not in recipient.channels:
+                continue
+            due_at = hours.due_at(today, recipient.preferred_time, now)
+            if due_at > expires_at:
+                continue
+            name = template_name(slot.step.key, channel)
+            messages.append(
+                PlannedMessage(
+                    recipient.id,
+                    channel,
+                    programme.template_language(recipient.language, name),
+                    recipient.language,
+                    due_at,
+                    expires_at,
+                )
+            )
+    return tuple(messages)
+
+
+class _CapLedger:
+    """Counts nudges per day for the cap: placed ones, and deadlines that will come."""
+
+    def __init__(self, rule: CapRule, placed: Iterable[date], upcoming: Iterable[date]) -> None:
+        self.rule = rule
+        self.counts: dict[date, int] = {}
+        for day in (*placed, *upcoming):
+            self.counts[day] = self.counts.get(day, 0) + 1
+
+    def fits(self, day: date) -> bool:
+        span = self.rule.days
+        for start_back in range(span):
+            start = day - timedelta(days=start_back)
+            total = sum(self.counts.get(start + timedelta(days=i), 0) for i in range(span))
+            if total + 1 > self.rule.limit:
+                return False
+        return True
+
+    def add(self, day: date) -> None:
+        self.counts[day] = self.counts.get(day, 0) + 1
+
+
+def plan_family(
+    programme: Programme,
+    family: FamilyFacts,
+    history: Mapping[tuple[int, str], NudgeRecord],
+    today: date,
+    now: datetime,
+    *,
+    hours: SendHours | None = None,
+    cap: CapRule | None = None,
+    since: date | None = None,
+    slots: Sequence[Slot] | None = None,
+) -> list[Decision]:
+    """Decide today's nudges for one family.
+
+    ``history`` holds the records of earlier days. Slots whose day is before ``since`` and that
+    have no deferred record are taken as already decided (the SQL planner passes the day after
+    its last run; a full re-plan passes None). Returns only new or changed decisions.
+    """
+    hours = hours or SendHours()
+    cap = cap or CapRule()
+    slots = slots_for(programme, family) if slots is None else slots
+    decisions: list[Decision] = []
+    candidates: list[Slot] = []
+    upcoming: list[date] = []
+    horizon = today + timedelta(days=cap.days - 1)
+
+    for slot in slots:
+        record = history.get(slot.key)
+        if slot.day > today:
+            if (
+                slot.day <= horizon
+                and slot.step.priority is Priority.DEADLINE
+                and record is None
+                and _final_reason(slot) is None
+            ):
+                upcoming.append(slot.day)
+            continue
+        if record is not None and record.status is not NudgeStatus.DEFERRED:
+            continue
+        if record is None and since is not None and slot.day < since:
+            continue
+
+        def decide(
+            status: NudgeStatus, reason: str, slot: Slot = slot, record: NudgeRecord | None = record
+        ) -> None:
+            if _changed(record, status, reason):
+                decisions.append(Decision(slot, status, reason))
+
+        final = _final_reason(slot)
+        if final is not None:
+            decide(*final)
+        elif today > slot.last_day:
+            reason = record.reason if record is not None and record.reason else None
+            decide(NudgeStatus.SKIPPED, reason or Reason.WINDOW_PASSED)
+        elif slot.step.when is When.BORN and not slot.lead.born:
+            decide(NudgeStatus.DEFERRED, Reason.WAITING_BIRTH)
+        elif family.paused_on(today) and slot.step.anchor is not Anchor.LOSS:
+            decide(NudgeStatus.DEFERRED, Reason.PAUSED)
+        else:
+            candidates.append(slot)
+
+    placed_days = [
+        r.planned_on
+        for r in history.values()
+        if r.status is NudgeStatus.PLACED and r.planned_on is not None
+    ]
+    ledger = _CapLedger(cap, placed_days, upcoming)
+    firm = [s for s in candidates if s.step.priority is Priority.DEADLINE]
+    movable = [s for s in candidates if s.step.priority is not Priority.DEADLINE]
+    for slot in (*firm, *movable):
+        record = history.get(slot.key)
+        messages = _messages(programme, family, slot, today, now, hours)
+        if not messages:
+            reachable = any(c in r.channels for r in family.recipients for c in slot.step.channels)
+            if reachable:  # only the hour is too late: the window closes before the next slot
+                status, reason = NudgeStatus.SKIPPED, Reason.WINDOW_PASSED
+            elif today >= slot.last_day:
+                status, reason = NudgeStatus.SKIPPED, Reason.NO_RECIPIENT
+            else:
+                status, reason = NudgeStatus.DEFERRED, Reason.NO_RECIPIENT
+            if _changed(record, status, reason):
+                decisions.append(Decision(slot, status, reason))
+            continue
+        if slot.step.priority is Priority.DEADLINE or ledger.fits(today):
+            ledger.add(today)
+            decisions.append(Decision(slot, NudgeStatus.PLACED, None, today, messages))
+        elif today >= slot.last_day:
+            decisions.append(Decision(slot, NudgeStatus.SKIPPED, Reason.CAP))
+        elif _changed(record, NudgeStatus.DEFERRED, Reason.CAP):
+            decisions.append(Decision(slot, NudgeStatus.DEFERRED, Reason.CAP))
+    return decisions
+
+
+def _changed(record: NudgeRecord | None, status: NudgeStatus, reason: str | None) -> bool:
+    return record is None or record.status is not status or record.reason != reason
+
+
+def timeline(
+    programme: Programme,
+    family: FamilyFacts,
+    start: date,
+    end: date,
+    *,
+    hours: SendHours | None = None,
+    cap: CapRule | None = None,
+    tick: datetime | None = None,
+) -> list[Decision]:
+    """What this family gets from ``start`` to ``end`` if the planner runs early every day.
+
+    ``tick``, when given, is the instant of the first day's run (e.g. the moment of enrolment);
+    later days run at 00:05 local time. Returns the final decision per nudge, in date order.
+    """
+    hours = hours or SendHours()
+    slots = slots_for(programme, family)
+    history: dict[tuple[int, str], NudgeRecord] = {}
+    latest: dict[tuple[int, str], Decision] = {}
+    active_days = {start}
+    for slot in slots:
+        first = max(slot.day, start)
+        last = min(slot.last_day + timedelta(days=1), end)
+        active_days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    since: date | None = None
+    for day in sorted(d for d in active_days if start <= d <= end):
+        now = tick if (tick is not None and day == start) else hours.local(day, _EARLY)
+        for decision in plan_family(
+            programme, family, history, day, now, hours=hours, cap=cap, since=since, slots=slots
+        ):
+            history[decision.key] = decision.record()
+            latest[decision.key] = decision
+        since = day + timedelta(days=1)
+    return sorted(latest.values(), key=lambda d: (d.planned_on or d.slot.day, d.slot.step.order))
+
+
+_EARLY = datetime.min.time().replace(minute=5)

@@ -1,0 +1,62 @@
+"""When on a day a message may go: quiet hours and the recipient's preferred time.
+
+All instants are UTC; every wall-clock time is Europe/Amsterdam (or the configured zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True, slots=True)
+class SendHours:
+    start: time = time(9, 0)
+    end: time = time(20, 30)
+    default_time: time = time(10, 0)
+    zone: ZoneInfo = AMSTERDAM
+
+    def local(self, day: date, at: time) -> datetime:
+        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+
+    def preferred(self, preferred: time | None) -> time:
+        """The preferred time, pulled inside the allowed hours."""
+        at = preferred or self.default_time
+        return min(max(at, self.start), self.end)
+
+    def slot(self, day: date, preferred: time | None) -> datetime:
+        """The instant on ``day`` a message to this recipient is meant to go."""
+        return self.local(day, self.preferred(preferred))
+
+    def allowed(self, instant: datetime) -> bool:
+        local = instant.astimezone(self.zone).time()
+        return self.start <= local <= self.end
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()
+
+    def due_at(self, day: date, preferred: time | None, now: datetime) -> datetime:
+        """When a message planned for ``day`` goes: its slot, or now if the slot has passed while
+        sending is still allowed, or else the slot on the next day."""
+        slot = self.slot(day, preferred)
+        if now <= slot:
+            return slot
+        if self.allowed(now) and self.today(now) == day:
+            return now
+        return self.slot(self.today(now) + timedelta(days=1), preferred)
+
+    def next_allowed(self, instant: datetime, preferred: time | None) -> datetime:
+        """The first instant at or after ``instant`` within the allowed hours."""
+        if self.allowed(instant):
+            return instant
+        day = self.today(instant)
+        if instant < self.local(day, self.start):
+            return self.slot(day, preferred)
+        return self.slot(day + timedelta(days=1), preferred)
+
+    def window_end(self, last_day: date) -> datetime:
+        """The last instant a message whose window ends on ``last_day`` may be sent."""
+        return self.local(last_day, self.end)

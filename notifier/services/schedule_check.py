@@ -1,0 +1,172 @@
+"""``notifier schedules check``: every problem in a programme, with its file and line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, nodes
+from jinja2 import meta as jinja_meta
+from jinja2.exceptions import SecurityError, TemplateError
+
+from notifier.adapters.renderer import environment, split_email
+from notifier.adapters.schedule_files import LoadedProgramme, load_programme
+from notifier.domain.context import LOCATION_FIELDS, VARIABLES, sample_contexts
+from notifier.domain.errors import InputError
+from notifier.domain.problems import Problem, error, warning
+from notifier.domain.programme import (
+    DEFAULT_LANGUAGE,
+    Anchor,
+    Channel,
+    Location,
+    Programme,
+    template_name,
+)
+from notifier.domain.segments import count_segments
+
+MAX_SMS_SEGMENTS = 3
+
+
+def check_files(
+    schedules: Path, templates: Path, today: date
+) -> tuple[LoadedProgramme, list[Problem]]:
+    loaded = load_programme(schedules, templates)
+    return loaded, sorted(set(loaded.problems + check_programme(loaded, today)))
+
+
+def check_programme(loaded: LoadedProgramme, today: date) -> list[Problem]:
+    programme = loaded.programme
+    if programme is None:
+        return []
+    problems: list[Problem] = []
+    languages = programme.languages
+    expected: set[tuple[str, str]] = set()
+    for step in programme.steps:
+        path, line = loaded.step_lines.get(step.key, ("?", 1))
+        if step.review_by and step.review_by < today:
+            problems.append(
+                warning(
+                    path,
+                    line,
+                    f"step {step.key!r}: review_by {step.review_by} "
+                    "has passed: check its facts and source",
+                )
+            )
+        for channel in step.channels:
+            name = template_name(step.key, channel)
+            for lang in languages:
+                expected.add((lang, name))
+                if name in programme.templates.get(lang, {}):
+                    continue
+                if lang == DEFAULT_LANGUAGE:
+                    problems.append(
+                        error(
+                            path,
+                            line,
+                            f"step {step.key!r} has no Dutch "
+                            f"{channel.value} text (templates/nl/{name})",
+                        )
+                    )
+                else:
+                    problems.append(
+                        warning(
+                            path,
+                            line,
+                            f"step {step.key!r} has no {lang} "
+                            f"{channel.value} text (templates/{lang}/{name}); "
+                            "Dutch will be used",
+                        )
+                    )
+    if not any(s.anchor is Anchor.LOSS for s in programme.steps) and loaded.step_lines:
+        path, _ = next(iter(loaded.step_lines.values()))
+        problems.append(error(path, 1, "the programme has no loss message (anchor: loss)"))
+    location = programme.location(None)
+    for (lang, name), path in sorted(loaded.template_files.items()):
+        if (lang, name) not in expected:
+            problems.append(warning(path, 1, f"template {name} belongs to no step and channel"))
+            continue
+        problems.extend(check_template(programme, lang, name, path, location))
+    return problems
+
+
+def _undeclared_lines(ast: nodes.Template) -> list[tuple[int, str]]:
+    found = []
+    undeclared = jinja_meta.find_undeclared_variables(ast)
+    for node in ast.find_all(nodes.Name):
+        if node.ctx == "load" and node.name in undeclared and node.name not in VARIABLES:
+            found.append(
+                (node.lineno, f"unknown variable {node.name!r} (known: {', '.join(VARIABLES)})")
+            )
+    for node in ast.find_all(nodes.Getattr):
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name == "cjg"
+            and (node.attr not in LOCATION_FIELDS)
+        ):
+            found.append(
+                (
+                    node.lineno,
+                    f"unknown variable 'cjg.{node.attr}' "
+                    f"(known: {', '.join('cjg.' + f for f in LOCATION_FIELDS)})",
+                )
+            )
+    return sorted(set(found))
+
+
+def check_template(
+    programme: Programme, lang: str, name: str, path: str, location: Location
+) -> list[Problem]:
+    env = environment(programme.templates)
+    source = programme.templates[lang][name]
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [error(path, exc.lineno or 1, f"template syntax: {exc.message}")]
+    unknown = _undeclared_lines(ast)
+    if unknown:
+        return [error(path, line, message) for line, message in unknown]
+    step_key, channel = name.split(".")[0], Channel(name.split(".")[1])
+    problems: list[Problem] = []
+    worst = None
+    for context in sample_contexts(step_key, lang, location):
+        try:
+            rendered = env.get_template(f"{lang}/{name}").render(context)
+        except (TemplateError, SecurityError, TypeError, ValueError) as exc:
+            return [error(path, _lineno(exc), f"template does not render: {exc}")]
+        if channel is Channel.EMAIL:
+            try:
+                split_email(rendered)
+            except InputError as exc:
+                return [error(path, 1, str(exc))]
+            continue
+        text = " ".join(rendered.split())
+        if context["link"] not in text:
+            return [error(path, 1, "an SMS needs a link: add {{ link }}")]
+        info = count_segments(text)
+        if worst is None or info.segments > worst[0].segments:
+            worst = (info, text)
+    if worst and worst[0].segments > MAX_SMS_SEGMENTS:
+        info, _ = worst
+        forced = f"; {', '.join(info.non_gsm)} forces UCS-2" if info.non_gsm else ""
+        problems.append(
+            error(
+                path,
+                1,
+                f"SMS is {info.segments} segments ({info.units} "
+                f"{info.encoding} characters{forced}); at most "
+                f"{MAX_SMS_SEGMENTS}",
+            )
+        )
+    return problems
+
+
+def _lineno(exc: BaseException) -> int:
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2") or "<template>" in (
+            tb.tb_frame.f_code.co_filename
+        ):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
