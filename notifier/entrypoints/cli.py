@@ -1,0 +1,343 @@
+"""The ``notifier`` command. Commands parse, call one service, report; no rules live here.
+
+Bad input: one line on stderr and exit code 2; nothing is written."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from notifier.domain.errors import InputError, NotFound, NotifierError
+from notifier.domain.timing import AMSTERDAM
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (InputError, NotFound) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except NotifierError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--now: {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=AMSTERDAM)
+    return parsed.astimezone(UTC)
+
+
+def _app():  # type: ignore[no-untyped-def]
+    from notifier.bootstrap import build
+
+    return build()
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="kansrijke-start-notifier")
+def main() -> None:
+    """Kansrijke Start notifier: nudges for parents in Den Haag, pregnancy to age two."""
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database; install the default programme if none is published."""
+    from notifier.services.setup import upgrade_database
+
+    app = _app()
+    published = upgrade_database(app)
+    click.echo(f"database at head ({app.engine.url.render_as_string(hide_password=True)})")
+    if published is not None and published.new:
+        click.echo(
+            f"published the default programme as version {published.version_id} "
+            f"({published.content_hash[:12]})"
+        )
+
+
+@main.group()
+def schedules() -> None:
+    """Check, preview and publish the programme."""
+
+
+@schedules.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def schedules_check(path: Path | None, templates_dir: Path | None, as_json: bool) -> None:
+    """Validate schedules and templates: every problem as file:line: message."""
+    from notifier.config import get_settings
+    from notifier.services.schedule_check import check_files
+
+    settings = get_settings()
+    path = path or settings.schedules_dir
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    if templates_dir is None:
+        sibling = (path if path.is_dir() else path.parent).parent / "templates"
+        templates_dir = sibling if sibling.is_dir() else settings.templates_dir
+    loaded, problems = check_files(path, templates_dir, date.today())
+    errors = sum(p.severity == "error" for p in problems)
+    if as_json:
+        _emit(
+            {
+                "problems": [p.as_dict() for p in problems],
+                "errors": errors,
+                "warnings": len(problems) - errors,
+                "steps": len(loaded.programme.steps) if loaded.programme else 0,
+            }
+        )
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        steps = len(loaded.programme.steps) if loaded.programme else 0
+        click.echo(
+            f"{steps} steps, {errors} errors, {len(problems) - errors} warnings", err=bool(problems)
+        )
+    sys.exit(2 if errors else 0)
+
+
+@schedules.command("preview")
+@click.option("--due-date")
+@click.option("--birth-date")
+@click.option("--weeks-at-birth", type=int)
+@click.option("--language", default="nl", show_default=True)
+@click.option("--channel")
+@click.option("--from", "start", help="enrolment day (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+def schedules_preview(
+    due_date: str | None,
+    birth_date: str | None,
+    weeks_at_birth: int | None,
+    language: str,
+    channel: str | None,
+    start: str | None,
+    as_json: bool,
+) -> None:
+    """The full timeline a family with this due or birth date would get."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.preview import preview
+    from notifier.services.publishing import current_programme
+
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
+    entries = preview(
+        programme,
+        today=_date(start, "--from") or date.today(),
+        hours=app.hours,
+        cap=app.cap,
+        public_url=app.settings.public_url,
+        due_date=_date(due_date, "--due-date"),
+        birth_date=_date(birth_date, "--birth-date"),
+        weeks_at_birth=weeks_at_birth,
+        language=language,
+        channel=channel,
+    )
+    if as_json:
+        _emit([e.as_dict() for e in entries])
+        return
+    for e in entries:
+        lang = f"{e.language} (no {e.requested_language} text)" if e.fallback else e.language
+        status = (
+            f"SKIPPED: {e.skipped}"
+            if e.skipped
+            else (f"{e.segments} segment(s)" if e.segments else e.subject)
+        )
+        click.echo(
+            f"{e.send_at[:16].replace('T', ' ')}  {e.channel:5}  {lang:6}  {e.step:28}  {status}"
+        )
+
+
+@schedules.command("publish")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path))
+@click.option("--actor", default="operator (cli)", show_default=True)
+@click.option("--note", default="")
+def schedules_publish(path: Path | None, templates_dir: Path | None, actor: str, note: str) -> None:
+    """Publish the programme from files (only when it validates)."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.publishing import load_checked, publish
+
+    app = _app()
+    programme = load_checked(
+        path or app.settings.schedules_dir,
+        templates_dir or app.settings.templates_dir,
+        date.today(),
+    )
+    with unit_of_work(app.factory) as session:
+        result = publish(session, programme, actor, note)
+    click.echo(
+        f"{'published' if result.new else 'already in force:'} version "
+        f"{result.version_id} ({result.content_hash[:12]}), {len(programme.steps)} steps"
+    )
+
+
+@main.command()
+@click.option("--due-date")
+@click.option("--birth-date")
+@click.option("--weeks-at-birth", type=int)
+@click.option("--phone")
+@click.option("--email")
+@click.option("--language", default="nl", show_default=True)
+@click.option("--channels", help="sms,email (default: what the contact details allow)")
+@click.option("--name", default="", help="the parent's first name")
+@click.option("--child-name", default="")
+@click.option("--cjg", help="CJG location key")
+@click.option("--preferred-time", help="HH:MM")
+@click.option("--first-child/--not-first-child", default=None)
+@click.option(
+    "--consent-source", required=True, type=click.Choice(["web", "sms", "staff", "import"])
+)
+@click.option("--consent-by", help="who took the consent (staff)")
+@click.option("--confirmed", is_flag=True, help="consent was confirmed elsewhere (staff/import)")
+@click.option("--json", "as_json", is_flag=True)
+def enroll(
+    due_date: str | None,
+    birth_date: str | None,
+    weeks_at_birth: int | None,
+    phone: str | None,
+    email: str | None,
+    language: str,
+    channels: str | None,
+    name: str,
+    child_name: str,
+    cjg: str | None,
+    preferred_time: str | None,
+    first_child: bool | None,
+    consent_source: str,
+    consent_by: str | None,
+    confirmed: bool,
+    as_json: bool,
+) -> None:
+    """Enrol a family; prints the new enrolment id."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.domain.enrolment import EnrolmentInput, RecipientInput
+    from notifier.domain.programme import Channel
+    from notifier.services.enrolment import enrol
+    from notifier.services.publishing import current_programme
+
+    try:
+        chosen = tuple(Channel(c.strip()) for c in channels.split(",")) if channels else ()
+    except ValueError:
+        raise InputError(f"--channels: {channels!r}: use sms, email or sms,email") from None
+    try:
+        at = time.fromisoformat(preferred_time) if preferred_time else None
+    except ValueError:
+        raise InputError(f"--preferred-time: {preferred_time!r} is not HH:MM") from None
+    request = EnrolmentInput(
+        recipients=(RecipientInput(phone, email, language, chosen, name, at),),
+        consent_source=consent_source,
+        due_date=_date(due_date, "--due-date"),
+        birth_date=_date(birth_date, "--birth-date"),
+        weeks_at_birth=weeks_at_birth,
+        child_name=child_name,
+        location=cjg,
+        confirmed=confirmed,
+        first_child=first_child,
+        consent_by=consent_by,
+    )
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
+        family = enrol(session, programme, request, date.today(), app.settings.phone_regions)
+        public_id = family.public_id
+    if as_json:
+        _emit({"enrollment_id": public_id, "confirmed": confirmed})
+    else:
+        click.echo(public_id)
+
+
+@main.command()
+@click.option("--now", "now_text", help="ISO 8601 (default: the real clock)")
+@click.option("--drain", is_flag=True, help="send what is due in-process before exiting")
+@click.option("--json", "as_json", is_flag=True)
+def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
+    """Plan at NOW, then hand what is due to the channels."""
+    from notifier.services.ticking import tick as run_tick
+
+    app = _app()
+    now = _instant(now_text)
+    send = drain or not app.settings.broker_url
+    result = run_tick(app, now, send=send, clock=None if now_text is None else (lambda: now))
+    summary = {
+        "day": result.plan.day.isoformat(),
+        "families": result.plan.families,
+        "nudges": result.plan.by_status,
+        "messages_planned": result.plan.messages,
+        "sent": result.sent.by_status if result.sent else None,
+    }
+    if as_json:
+        _emit(summary)
+    else:
+        sent = ", ".join(f"{k} {v}" for k, v in (summary["sent"] or {}).items() if v) or "none"
+        click.echo(
+            f"{summary['day']}: {result.plan.families} families looked at, "
+            f"{result.plan.placed} nudges placed, {result.plan.messages} messages "
+            f"planned; sent: {sent}"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def outbox(as_json: bool) -> None:
+    """What the local outbox channel has 'sent' (files under var/outbox/)."""
+    from notifier.adapters.channels.outbox import read_outbox
+    from notifier.config import get_settings
+
+    records = read_outbox(get_settings().outbox_dir)
+    if as_json:
+        _emit(records)
+        return
+    for r in records:
+        head = r["subject"] or r["text"][:70]
+        click.echo(f"{r['id']:>6}  {r['channel']:5}  {r['to']:28}  {head}")
+    click.echo(f"{len(records)} messages in {get_settings().outbox_dir}")
+
+
+@main.command()
+@click.option("--months", default=30, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def demo(months: int, as_json: bool) -> None:
+    """Sample families through ~30 months of simulated time, on SQLite and the local outbox."""
+    from notifier.services.demo import run_demo
+
+    report = run_demo(months=months, progress=lambda line: click.echo(line, err=True))
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        click.echo(report.text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Sending what is due: claim (compare-and-set), re-check, render, send, record.
+
+Each message is claimed with one UPDATE that only succeeds from a sendable status, so a second
+worker, a redelivered task or a rerun sends nothing new. Consent, pause, loss and quiet hours are
+checked again at send time: the plan may be hours old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.adapters.channels.base import Channel as ChannelPort
+from notifier.adapters.channels.base import OutgoingMessage, Outcome, Result
+from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.family_repository import child_facts, usable_channels
+from notifier.adapters.db.tables import Child, Family, Message, Recipient
+from notifier.domain.context import message_context
+from notifier.domain.programme import Anchor, Channel
+from notifier.domain.timing import SendHours
+from notifier.services.composing import compose
+from notifier.services.publishing import version_programme
+
+SENDABLE = ("scheduled", "queued")
+FINAL = ("delivered", "failed", "expired", "cancelled", "suppressed")
+
+
+@dataclass
+class DrainResult:
+    attempted: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+
+def expire_overdue(session: Session, now: datetime) -> int:
+    result = session.execute(
+        update(Message)
+        .where(Message.status.in_(SENDABLE))
+        .where(Message.expires_at < now)
+        .values(status="expired", reason="send window passed", updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def due_ids(session: Session, now: datetime, limit: int = 10_000) -> list[int]:
+    return list(
+        session.scalars(
+            select(Message.id)
+            .where(Message.status.in_(SENDABLE))
+            .where(Message.due_at <= now)
+            .order_by(Message.due_at, Message.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(session: Session, message_id: int, now: datetime) -> bool:
+    """scheduled|queued -> sending, in one statement; False when someone else has it."""
+    result = session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .where(Message.status.in_(SENDABLE))
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _blocked(
+    message: Message, family: Family | None, recipient: Recipient | None, step_anchor: Anchor | None
+) -> str | None:
+    """Why this message may no longer go (None when it may)."""
+    if family is None or recipient is None:
+        return "family or recipient erased"
+    is_loss = step_anchor is Anchor.LOSS
+    if family.status == "lost" and not is_loss:
+        return "loss reported"
+    if family.status in ("stopped", "ended"):
+        return f"family {family.status}"
+    if Channel(message.channel) not in usable_channels(recipient):
+        return f"no consent or no usable address for {message.channel}"
+    return None
+
+
+def prepare(
+    session: Session, message_id: int, now: datetime, hours: SendHours, public_url: str
+) -> OutgoingMessage | str:
+    """Claim and render one message; returns what to send, or the status it ended in."""
+    if not claim(session, message_id, now):
+        return "not claimable"
+    message = session.get(Message, message_id)
+    assert message is not None
+    family = session.get(Family, message.family_id) if message.family_id else None
+    recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
+    programme = version_programme(session, message.programme_version_id or 0)
+    step = next((s for s in programme.steps if s.key == message.step_key), None)
+    if message.expires_at < now:
+        message.status, message.reason = "expired", "send window passed"
+        return message.status
+    blocked = (
+        "step no longer in the programme"
+        if step is None
+        else _blocked(message, family, recipient, step.anchor)
+    )
+    if blocked is not None or family is None or recipient is None or step is None:
+        message.status, message.reason = "suppressed", blocked
+        return message.status
+    if (
+        family.paused_until
+        and hours.today(now) <= family.paused_until
+        and (step.anchor is not Anchor.LOSS)
+    ):
+        message.status, message.reason = "suppressed", "paused"
+        return message.status
+    if not hours.allowed(now):
+        message.status = "scheduled"
+        message.due_at = hours.next_allowed(now, recipient.preferred_time)
+        message.attempts -= 1
+        return "waiting for allowed hours"
+    lead = session.get(Child, message.child_id) if message.child_id else None
+    children = [
+        child_facts(c)
+        for c in family.children
+        if lead is not None and child_facts(c).twin_key == child_facts(lead).twin_key
+    ]
+    context = message_context(
+        children=children or [child_facts(family.children[0])],
+        day=hours.today(now),
+        language=message.language,
+        location=programme.location(family.location_key),
+        step_key=message.step_key,
+        public_url=public_url,
+        parent_name=recipient.first_name,
+    )
+    composed = compose(
+        programme, message.step_key, Channel(message.channel), message.language, context
+    )
+    message.body = (
+        composed.text
+        if composed.subject is None
+        else (f"Subject: {composed.subject}\n\n{composed.text}")
+    )
+    to = recipient.phone if message.channel == "sms" else recipient.email
+    return OutgoingMessage(
+        message.id,
+        message.channel,
+        to or "",
+        message.language,
+        composed.text,
+        composed.subject,
+        composed.html,
+    )
+
+
+def record(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
+    """Write the outcome of a send; only a message still in ``sending`` is changed."""
+    status = {
+        Result.DELIVERED: "delivered",
+        Result.ACCEPTED: "sent",
+        Result.FAILED: "failed",
+        Result.RETRY: "queued",
+        Result.AMBIGUOUS: "sending",
+    }[outcome.result]
+    values: dict[str, object] = {"status": status, "updated_at": now, "reason": outcome.reason}
+    if outcome.provider_ref:
+        values["provider_ref"] = outcome.provider_ref
+    if outcome.error_code:
+        values["error_code"] = outcome.error_code
+    if outcome.result in (Result.DELIVERED, Result.ACCEPTED):
+        values["sent_at"] = now
+    if outcome.result is Result.DELIVERED:
+        values["delivered_at"] = now
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .where(Message.status == "sending")
+        .values(**values)
+    )
+    return status
+
+
+def send_one(
+    factory: sessionmaker[Session],
+    message_id: int,
+    channels: Mapping[str, ChannelPort],
+    hours: SendHours,
+    public_url: str,
+    clock: Callable[[], datetime],
+) -> str:
+    """Claim, re-check and render in one transaction; send outside it; record in another."""
+    with unit_of_work(factory) as session:
+        prepared = prepare(session, message_id, clock(), hours, public_url)
+    if isinstance(prepared, str):
+        return prepared
+    outcome = channels[prepared.channel].send(prepared)
+    with unit_of_work(factory) as session:
+        return record(session, message_id, outcome, clock())
+
+
+def drain(
+    factory: sessionmaker[Session],
+    channels: Mapping[str, ChannelPort],
+    hours: SendHours,
+    public_url: str,
+    clock: Callable[[], datetime],
+) -> DrainResult:
+    """Send everything due now, in-process (the embedded default, and ``tick --drain``)."""
+    result = DrainResult()
+    with unit_of_work(factory) as session:
+        expired = expire_overdue(session, clock())
+        ids = due_ids(session, clock())
+    result.by_status["expired"] = expired
+    for message_id in ids:
+        result.attempted += 1
+        result.count(send_one(factory, message_id, channels, hours, public_url, clock))
+    return result

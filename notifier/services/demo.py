@@ -1,0 +1,256 @@
+"""``notifier demo``: sample families through simulated time on SQLite and the local outbox.
+
+Every day of simulated time runs the real tick (plan at 00:05, send at 20:30), and the family
+events (a birth reported, a preterm birth) go through the same services as the web and SMS.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time as wallclock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.tables import Family, Message, Nudge
+from notifier.bootstrap import App, build
+from notifier.config import Settings, get_settings
+from notifier.domain.enrolment import EnrolmentInput, RecipientInput
+from notifier.domain.programme import Channel
+from notifier.services import family_changes
+from notifier.services.enrolment import enrol
+from notifier.services.publishing import current_programme
+from notifier.services.setup import upgrade_database
+from notifier.services.ticking import tick
+
+SMS, EMAIL = (Channel.SMS,), (Channel.EMAIL,)
+BOTH = (Channel.SMS, Channel.EMAIL)
+
+
+@dataclass
+class Sample:
+    label: str
+    recipients: tuple[RecipientInput, ...]
+    due_in: timedelta | None = None  # due date = start + due_in
+    born_ago: relativedelta | None = None  # birth date = start - born_ago
+    weeks_at_birth: int | None = None
+    child_name: str = ""
+    location: str | None = None
+    born_after_due: int | None = None  # days after (or before, negative) the due date
+    born_weeks: int | None = None  # gestation when that birth is reported
+
+
+SAMPLES = [
+    Sample(
+        "Early pregnancy (week 8), birth reported 3 days after the due date",
+        (RecipientInput("06 12345678", "samira@example.org", "nl", BOTH, "Samira"),),
+        due_in=timedelta(weeks=32),
+        child_name="Noor",
+        location="escamp",
+        born_after_due=3,
+        born_weeks=40,
+    ),
+    Sample(
+        "Late pregnancy (week 34), born 2 weeks early, SMS only",
+        (RecipientInput("06 23456789", None, "nl", SMS, "Fatma"),),
+        due_in=timedelta(weeks=6),
+        location="laak",
+        born_after_due=-14,
+        born_weeks=38,
+    ),
+    Sample(
+        "Newborn (5 days), email only",
+        (RecipientInput(None, "joost@example.org", "nl", EMAIL, "Joost"),),
+        born_ago=relativedelta(days=5),
+        child_name="Sem",
+    ),
+    Sample(
+        "Preterm: born at 32 weeks, 3 weeks ago",
+        (RecipientInput("06 34567890", "kim@example.org", "nl", BOTH, "Kim"),),
+        born_ago=relativedelta(weeks=3),
+        weeks_at_birth=32,
+        child_name="Lotte",
+        location="centrum",
+    ),
+    Sample(
+        "Ten months old: joins late, gets only what is still useful",
+        (RecipientInput("06 45678901", None, "nl", SMS, ""),),
+        born_ago=relativedelta(months=10),
+        location="scheveningen",
+    ),
+    Sample(
+        "English-speaking co-parents (week 20), one on SMS, one on email",
+        (
+            RecipientInput("06 56789012", None, "en", SMS, "Alex"),
+            RecipientInput(None, "sam@example.org", "en", EMAIL, "Sam"),
+        ),
+        due_in=timedelta(weeks=20),
+        child_name="Mia",
+        born_after_due=0,
+        born_weeks=40,
+    ),
+]
+
+
+@dataclass
+class FamilyReport:
+    label: str
+    enrollment_id: str
+    lines: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DemoReport:
+    start: date
+    end: date
+    seconds: float
+    families: list[FamilyReport]
+    database: str
+    outbox: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "seconds": round(self.seconds, 1),
+            "database": self.database,
+            "outbox": self.outbox,
+            "families": [f.__dict__ for f in self.families],
+        }
+
+    def text(self) -> str:
+        out = [
+            f"Simulated {self.start} .. {self.end} in {self.seconds:.1f} s "
+            f"(database {self.database}, outbox {self.outbox})",
+            "",
+        ]
+        for family in self.families:
+            counts = ", ".join(f"{v} {k}" for k, v in sorted(family.counts.items()))
+            out += [f"== {family.label}  [{family.enrollment_id}]  ({counts})", *family.lines, ""]
+        return "\n".join(out)
+
+
+def demo_settings(base: Settings) -> Settings:
+    var = base.var_dir
+    return base.model_copy(
+        update={
+            "database_url": f"sqlite:///{var / 'demo.db'}",
+            "broker_url": None,
+            "twilio_account_sid": None,
+            "smtp_url": None,
+        }
+    )
+
+
+def run_demo(
+    months: int = 30, start: date | None = None, progress: Callable[[str], None] = lambda _: None
+) -> DemoReport:
+    settings = demo_settings(get_settings())
+    var = Path(settings.var_dir)
+    (var / "demo.db").unlink(missing_ok=True)
+    shutil.rmtree(settings.outbox_dir, ignore_errors=True)
+    app = build(settings)
+    upgrade_database(app)
+    start = start or date.today()
+    end = start + relativedelta(months=months)
+    began = wallclock.monotonic()
+    ids = _enrol_samples(app, start)
+    births = _birth_days(app, ids, start)
+    day = start
+    while day <= end:
+        for sample, public_id in zip(SAMPLES, ids, strict=True):
+            if births.get(public_id) == day:
+                _report_birth(app, public_id, day, sample.born_weeks)
+        tick(app, app.hours.local(day, time(0, 5)), send=False)
+        evening = app.hours.local(day, app.hours.end)
+        tick(app, evening, send=True)
+        if day.day == 1 and day.month % 6 == 1:
+            progress(f"  simulated up to {day}")
+        day += timedelta(days=1)
+    report = DemoReport(
+        start,
+        end,
+        wallclock.monotonic() - began,
+        [_family_report(app, s, i) for s, i in zip(SAMPLES, ids, strict=True)],
+        str(var / "demo.db"),
+        str(settings.outbox_dir),
+    )
+    app.engine.dispose()
+    return report
+
+
+def _enrol_samples(app: App, start: date) -> list[str]:
+    ids = []
+    with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
+        for s in SAMPLES:
+            request = EnrolmentInput(
+                recipients=s.recipients,
+                consent_source="staff",
+                confirmed=True,
+                consent_by="demo",
+                due_date=start + s.due_in if s.due_in else None,
+                birth_date=start - s.born_ago if s.born_ago else None,
+                weeks_at_birth=s.weeks_at_birth,
+                child_name=s.child_name,
+                location=s.location,
+            )
+            ids.append(
+                enrol(session, programme, request, start, app.settings.phone_regions).public_id
+            )
+    return ids
+
+
+def _birth_days(app: App, ids: list[str], start: date) -> dict[str, date]:
+    days = {}
+    for sample, public_id in zip(SAMPLES, ids, strict=True):
+        if sample.due_in is not None and sample.born_after_due is not None:
+            days[public_id] = start + sample.due_in + timedelta(days=sample.born_after_due)
+    return days
+
+
+def _report_birth(app: App, public_id: str, day: date, weeks: int | None) -> None:
+    now = app.hours.local(day, time(8, 0))
+    with unit_of_work(app.factory) as session:
+        family = family_changes.get_family(session, public_id)
+        family_changes.report_birth(session, family, day, day, now, weeks, source="sms")
+
+
+def _family_report(app: App, sample: Sample, public_id: str) -> FamilyReport:
+    report = FamilyReport(sample.label, public_id)
+    with unit_of_work(app.factory) as session:
+        family = session.scalars(select(Family).where(Family.public_id == public_id)).one()
+        nudges = session.scalars(
+            select(Nudge)
+            .where(Nudge.family_id == family.id)
+            .order_by(Nudge.planned_on, Nudge.day, Nudge.id)
+        ).all()
+        messages = session.scalars(select(Message).where(Message.family_id == family.id)).all()
+        by_nudge: dict[int | None, list[Message]] = {}
+        for m in messages:
+            by_nudge.setdefault(m.nudge_id, []).append(m)
+        for n in sorted(nudges, key=lambda n: (n.planned_on or n.day, n.id)):
+            sent = by_nudge.get(n.id, [])
+            report.counts[n.status] = report.counts.get(n.status, 0) + 1
+            if n.status == "placed" and sent:
+                at = min(m.sent_at or m.due_at for m in sent).astimezone(app.hours.zone)
+                how = "+".join(sorted({f"{m.channel}/{m.language}" for m in sent}))
+                states = ",".join(sorted({m.status for m in sent}))
+                late = f" (due {n.day}, moved by the cap)" if n.planned_on != n.day else ""
+                report.lines.append(
+                    f"  {at:%Y-%m-%d %H:%M}  {n.step_key:28} {how:22} {states}{late}"
+                )
+            else:
+                report.lines.append(f"  {n.day}        {n.step_key:28} {n.status}: {n.reason}")
+    return report
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)

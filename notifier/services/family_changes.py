@@ -1,0 +1,162 @@
+"""Changes a family reports: birth, new due date, pause, loss, stop."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from notifier.adapters.db.family_repository import sync_anchors
+from notifier.adapters.db.tables import Child, Event, Family, Message, Nudge
+from notifier.domain.enrolment import EnrolmentInput, check_dates
+from notifier.domain.errors import InputError, NotFound
+
+UNSENT = ("scheduled", "queued")
+
+
+def get_family(session: Session, public_id: str) -> Family:
+    family = session.scalars(select(Family).where(Family.public_id == public_id)).first()
+    if family is None:
+        raise NotFound(f"no enrolment {public_id!r}")
+    return family
+
+
+def _withdraw_unsent(
+    session: Session, family: Family, reason: str, now: datetime, keep_steps: tuple[str, ...] = ()
+) -> int:
+    """Cancel messages not yet handed to a provider; returns how many."""
+    query = update(Message).where(Message.family_id == family.id).where(Message.status.in_(UNSENT))
+    if keep_steps:
+        query = query.where(Message.step_key.not_in(keep_steps))
+    result = session.execute(query.values(status="cancelled", reason=reason, updated_at=now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _forget_unsent(session: Session, child: Child) -> int:
+    """Forget nudges that were timed on the old dates and have not gone out, so the planner
+    decides them again from the new dates. Nothing that reached a provider is touched."""
+    forgotten = 0
+    nudges = session.scalars(
+        select(Nudge)
+        .where(Nudge.child_id == child.id)
+        .where(Nudge.status.in_(("deferred", "placed")))
+    ).all()
+    for nudge in nudges:
+        gone_out = session.scalar(
+            select(Message.id)
+            .where(Message.nudge_id == nudge.id)
+            .where(Message.status.not_in(UNSENT))
+            .limit(1)
+        )
+        if gone_out is not None:
+            continue
+        session.execute(delete(Message).where(Message.nudge_id == nudge.id))
+        session.delete(nudge)
+        forgotten += 1
+    session.flush()
+    return forgotten
+
+
+def report_birth(
+    session: Session,
+    family: Family,
+    birth_date: date,
+    today: date,
+    now: datetime,
+    weeks_at_birth: int | None = None,
+    source: str = "web",
+) -> None:
+    check_dates(
+        EnrolmentInput((), source, birth_date=birth_date, weeks_at_birth=weeks_at_birth), today
+    )
+    child = next((c for c in family.children if c.status == "expecting"), None)
+    if child is None:
+        raise InputError("there is no pregnancy to report a birth for")
+    child.birth_date, child.weeks_at_birth, child.status = birth_date, weeks_at_birth, "born"
+    sync_anchors(child)
+    forgotten = _forget_unsent(session, child)
+    family.replan = True
+    session.add(
+        Event(
+            family_id=family.id,
+            kind="birth.reported",
+            source=source,
+            detail={"weeks_at_birth": weeks_at_birth, "replanned": forgotten},
+        )
+    )
+
+
+def change_due_date(
+    session: Session,
+    family: Family,
+    due_date: date,
+    today: date,
+    now: datetime,
+    source: str = "web",
+) -> None:
+    check_dates(EnrolmentInput((), source, due_date=due_date), today)
+    child = next((c for c in family.children if c.status == "expecting"), None)
+    if child is None:
+        raise InputError("there is no pregnancy to change the due date of")
+    child.due_date = due_date
+    sync_anchors(child)
+    _forget_unsent(session, child)
+    family.replan = True
+    session.add(Event(family_id=family.id, kind="due_date.changed", source=source))
+
+
+def pause(session: Session, family: Family, until: date, today: date, source: str = "web") -> None:
+    if until <= today:
+        raise InputError("a pause must end after today")
+    family.paused_until = until
+    family.replan = True
+    session.add(
+        Event(
+            family_id=family.id, kind="paused", source=source, detail={"until": until.isoformat()}
+        )
+    )
+
+
+def report_loss(
+    session: Session, family: Family, lost_on: date, now: datetime, source: str = "web"
+) -> int:
+    """Everything stops at once; the planner then sends only the loss message."""
+    child = next((c for c in family.children if c.status in ("expecting", "born")), None)
+    if child is None:
+        raise InputError("nothing to report a loss for")
+    child.status, child.lost_on = "lost", lost_on
+    family.status = "lost"
+    family.replan = True
+    cancelled = _withdraw_unsent(session, family, "loss reported", now)
+    session.execute(
+        update(Nudge)
+        .where(Nudge.family_id == family.id)
+        .where(Nudge.status == "deferred")
+        .values(status="cancelled", reason="loss reported")
+    )
+    session.add(Event(family_id=family.id, kind="loss.reported", source=source))
+    return cancelled
+
+
+def stop(session: Session, family: Family, now: datetime, source: str = "web") -> int:
+    family.status = "stopped"
+    family.ended_at = now
+    for recipient in family.recipients:
+        for channel in ("sms", "email"):
+            if getattr(recipient, f"{channel}_consent") in ("pending", "confirmed"):
+                setattr(recipient, f"{channel}_consent", "withdrawn")
+                session.add(
+                    Event(
+                        family_id=family.id,
+                        recipient_id=recipient.id,
+                        kind="consent.withdrawn",
+                        channel=channel,
+                        source=source,
+                    )
+                )
+    return _withdraw_unsent(session, family, "stopped by the family", now)
+
+
+def child_of(family: Family) -> Child:
+    return family.children[0]

@@ -1,0 +1,89 @@
+"""Publishing programme versions and finding the one in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifier.adapters import programme_store
+from notifier.adapters.db.base import utcnow
+from notifier.adapters.db.tables import ProgrammeVersion
+from notifier.domain.errors import ScheduleError
+from notifier.domain.programme import Programme
+from notifier.services.schedule_check import check_files
+
+
+@dataclass(frozen=True)
+class Published:
+    version_id: int
+    content_hash: str
+    programme: Programme
+    new: bool
+
+
+def load_checked(schedules: Path, templates: Path, today: date) -> Programme:
+    """The programme from files, or ScheduleError listing every error."""
+    loaded, problems = check_files(schedules, templates, today)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or loaded.programme is None:
+        raise ScheduleError("the programme has errors:\n" + "\n".join(map(str, errors)))
+    return loaded.programme
+
+
+def publish(session: Session, programme: Programme, actor: str, note: str = "") -> Published:
+    """Publish ``programme``; publishing the content already in force changes nothing."""
+    content = programme_store.dumps(programme)
+    digest = programme_store.content_hash(content)
+    current = current_version(session)
+    if current is not None and current.content_hash == digest:
+        return Published(current.id, digest, programme, new=False)
+    version = ProgrammeVersion(
+        content_hash=digest,
+        content=content,
+        status="published",
+        created_by=actor,
+        published_at=utcnow(),
+        note=note,
+    )
+    session.add(version)
+    session.flush()
+    return Published(version.id, digest, programme, new=True)
+
+
+def current_version(session: Session) -> ProgrammeVersion | None:
+    return session.scalars(
+        select(ProgrammeVersion)
+        .where(ProgrammeVersion.status == "published")
+        .order_by(ProgrammeVersion.published_at.desc(), ProgrammeVersion.id.desc())
+        .limit(1)
+    ).first()
+
+
+_CACHE: dict[tuple[int, str], Programme] = {}
+
+
+def programme_of(version: ProgrammeVersion) -> Programme:
+    key = (version.id, version.content_hash)
+    if key not in _CACHE:
+        _CACHE[key] = programme_store.loads(version.content)
+    return _CACHE[key]
+
+
+def version_programme(session: Session, version_id: int) -> Programme:
+    version = session.get(ProgrammeVersion, version_id)
+    if version is None:
+        raise ScheduleError(f"programme version {version_id} does not exist")
+    return programme_of(version)
+
+
+def current_programme(session: Session) -> tuple[int, Programme]:
+    version = current_version(session)
+    if version is None:
+        raise ScheduleError(
+            "no programme is published: run `notifier db upgrade` or `notifier schedules publish`"
+        )
+    return version.id, programme_of(version)
