@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.adapters.channels.base import Channel as ChannelPort
-from notifier.adapters.channels.base import OutgoingMessage, Outcome, Result
+from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, Recipient

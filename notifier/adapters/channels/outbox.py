@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.adapters.channels.base import OutgoingMessage, Outcome, Result
+from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
 
 
 class OutboxChannel:
