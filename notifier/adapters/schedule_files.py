@@ -63,8 +63,8 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping[_LINE] = node.start_mark.line + 1
     mapping["__lines__"] = {
         str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)

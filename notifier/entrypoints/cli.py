@@ -8,11 +8,14 @@ import json
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from notifier.domain.errors import InputError, NotFound, NotifierError
+
+if TYPE_CHECKING:
+    from notifier.bootstrap import App
 from notifier.domain.timing import AMSTERDAM
 
 
@@ -49,7 +52,7 @@ def _instant(value: str | None) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> App:
     from notifier.bootstrap import build
 
     return build()
@@ -290,7 +293,7 @@ def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
     now = _instant(now_text)
     send = drain or not app.settings.broker_url
     result = run_tick(app, now, send=send, clock=None if now_text is None else (lambda: now))
-    summary = {
+    summary: dict[str, Any] = {
         "day": result.plan.day.isoformat(),
         "families": result.plan.families,
         "nudges": result.plan.by_status,

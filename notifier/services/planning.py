@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from notifier.domain.programme import Age, Anchor, Programme, Step
 from notifier.domain.timing import SendHours
 
 LAST_PLANNED = "last_planned_day"
+NUDGES: Table = Nudge.__table__  # type: ignore[assignment]
 BATCH = 2000
 PLANNABLE = ("active", "lost")
 
@@ -41,7 +43,7 @@ class PlanResult:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def _anchor_column(step: Step):  # type: ignore[no-untyped-def]
+def _anchor_column(step: Step) -> Any:
     if step.anchor is Anchor.LOSS:
         return Child.lost_on
     if step.anchor is Anchor.DUE_DATE:
@@ -69,13 +71,15 @@ def families_due(session: Session, programme: Programme, first: date, last: date
     return found
 
 
-def _insert(session: Session, table, rows: list[dict], returning=None):  # type: ignore[no-untyped-def]
+def _insert(
+    session: Session, table: Any, rows: list[dict[str, Any]], returning: Any = None
+) -> list[Any]:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(table).on_conflict_do_nothing()
     if returning is not None:
         statement = statement.returning(*returning)
-        return session.execute(statement, rows).all() if rows else []
+        return list(session.execute(statement, rows).all()) if rows else []
     if rows:
         session.execute(statement, rows)
     return []
@@ -104,7 +108,7 @@ def plan(
     sliced = families_due(session, programme, first, today)
     deferred = set(session.scalars(select(Nudge.family_id).where(Nudge.status == "deferred")))
     replan = set(session.scalars(select(Family.id).where(Family.replan)))
-    active = set()
+    active: set[int] = set()
     candidates = sorted(sliced | deferred | replan)
     for part in chunks(candidates, 5000):
         active.update(
@@ -180,8 +184,8 @@ def _write(
         nudge_ids[(row.child_id, row.step_key)] = row.id
     if changed:
         session.execute(
-            update(Nudge.__table__)
-            .where(Nudge.__table__.c.id == bindparam("nudge_id"))
+            update(NUDGES)
+            .where(NUDGES.c.id == bindparam("nudge_id"))
             .values(
                 status=bindparam("status"),
                 reason=bindparam("reason"),

@@ -69,11 +69,13 @@ def preview(
         channels = frozenset([Channel(channel)]) if channel else frozenset(Channel)
     except ValueError:
         raise InputError(f"unknown channel {channel!r} (sms or email)", "channel") from None
+    anchor = due_date or birth_date
+    assert anchor is not None  # check_dates demands one of them
     child = ChildFacts(
         1,
-        due_date or birth_date,
+        anchor,
         birth_date,
-        weeks_at_birth,  # type: ignore[arg-type]
+        weeks_at_birth,
         ChildStatus.BORN if birth_date else ChildStatus.EXPECTING,
         name=child_name,
     )

@@ -97,19 +97,14 @@ def _undeclared_lines(ast: nodes.Template) -> list[tuple[int, str]]:
             found.append(
                 (node.lineno, f"unknown variable {node.name!r} (known: {', '.join(VARIABLES)})")
             )
-    for node in ast.find_all(nodes.Getattr):
+    for attr in ast.find_all(nodes.Getattr):
         if (
-            isinstance(node.node, nodes.Name)
-            and node.node.name == "cjg"
-            and (node.attr not in LOCATION_FIELDS)
+            isinstance(attr.node, nodes.Name)
+            and attr.node.name == "cjg"
+            and (attr.attr not in LOCATION_FIELDS)
         ):
-            found.append(
-                (
-                    node.lineno,
-                    f"unknown variable 'cjg.{node.attr}' "
-                    f"(known: {', '.join('cjg.' + f for f in LOCATION_FIELDS)})",
-                )
-            )
+            known = ", ".join("cjg." + f for f in LOCATION_FIELDS)
+            found.append((attr.lineno, f"unknown variable 'cjg.{attr.attr}' (known: {known})"))
     return sorted(set(found))
 
 

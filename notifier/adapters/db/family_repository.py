@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,7 +70,7 @@ def family_facts(family: Family) -> FamilyFacts:
 
 def load_facts(session: Session, family_ids: Sequence[int]) -> dict[int, FamilyFacts]:
     """Facts for many families in three queries (per chunk)."""
-    families: dict[int, Family] = {}
+    families: dict[int, Any] = {}
     children: dict[int, list[ChildFacts]] = defaultdict(list)
     recipients: dict[int, list[RecipientFacts]] = defaultdict(list)
     for part in chunks(list(family_ids)):
