@@ -48,9 +48,10 @@ class Reason:
     CAP = "frequency cap"
     PAUSED = "paused"
     WAITING_BIRTH = "waiting for the birth to be reported"
-    NO_RECIPIENT = "no confirmed recipient for this step's channels"
+    NO_RECIPIENT = "no confirmed recipient on this step's channels"
     WINDOW_PASSED = "window passed"
     BORN_BEFORE = "born before this step"
+    ALREADY_BORN = "child already born"
     NOT_FIRST_CHILD = "not the first child"
 
 
@@ -158,11 +159,11 @@ def _final_reason(slot: Slot) -> tuple[NudgeStatus, str] | None:
     lead, step = slot.lead, slot.step
     if step.first_child_only and lead.first_child is False:
         return NudgeStatus.SKIPPED, Reason.NOT_FIRST_CHILD
-    if lead.birth_date is not None and (
-        (step.anchor is Anchor.DUE_DATE and slot.day > lead.birth_date)
-        or step.when is When.EXPECTING
-    ):
-        return NudgeStatus.CANCELLED, Reason.BORN_BEFORE
+    if lead.birth_date is not None:
+        if step.anchor is Anchor.DUE_DATE and slot.day > lead.birth_date:
+            return NudgeStatus.CANCELLED, Reason.BORN_BEFORE
+        if step.when is When.EXPECTING:
+            return NudgeStatus.CANCELLED, Reason.ALREADY_BORN
     return None
 
 

@@ -10,7 +10,7 @@ import shutil
 import time as wallclock
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,8 +169,8 @@ def run_demo(
             if births.get(public_id) == day:
                 _report_birth(app, public_id, day, sample.born_weeks)
         tick(app, app.hours.local(day, time(0, 5)), send=False)
-        evening = app.hours.local(day, app.hours.end)
-        tick(app, evening, send=True)
+        for instant in _due_instants(app, day):  # as the every-minute scheduler would
+            tick(app, instant, send=True)
         if day.day == 1 and day.month % 6 == 1:
             progress(f"  simulated up to {day}")
         day += timedelta(days=1)
@@ -184,6 +184,20 @@ def run_demo(
     )
     app.engine.dispose()
     return report
+
+
+def _due_instants(app: App, day: date) -> list[datetime]:
+    start, end = app.hours.local(day, time(0, 0)), app.hours.local(day, time(23, 59))
+    with unit_of_work(app.factory) as session:
+        return sorted(
+            set(
+                session.scalars(
+                    select(Message.due_at)
+                    .where(Message.status == "scheduled")
+                    .where(Message.due_at.between(start, end))
+                )
+            )
+        )
 
 
 def _enrol_samples(app: App, start: date) -> list[str]:
@@ -236,9 +250,14 @@ def _family_report(app: App, sample: Sample, public_id: str) -> FamilyReport:
         by_nudge: dict[int | None, list[Message]] = {}
         for m in messages:
             by_nudge.setdefault(m.nudge_id, []).append(m)
+        enrolled = family.created_at.astimezone(app.hours.zone).date()
+        earlier: dict[str, int] = {}
         for n in sorted(nudges, key=lambda n: (n.planned_on or n.day, n.id)):
             sent = by_nudge.get(n.id, [])
             report.counts[n.status] = report.counts.get(n.status, 0) + 1
+            if n.status != "placed" and n.day < enrolled:
+                earlier[n.reason or n.status] = earlier.get(n.reason or n.status, 0) + 1
+                continue
             if n.status == "placed" and sent:
                 at = min(m.sent_at or m.due_at for m in sent).astimezone(app.hours.zone)
                 how = "+".join(sorted({f"{m.channel}/{m.language}" for m in sent}))
@@ -249,8 +268,7 @@ def _family_report(app: App, sample: Sample, public_id: str) -> FamilyReport:
                 )
             else:
                 report.lines.append(f"  {n.day}        {n.step_key:28} {n.status}: {n.reason}")
+        if earlier:
+            summary = "; ".join(f"{count} {reason}" for reason, count in earlier.items())
+            report.lines.insert(0, f"  (steps dated before enrolment: {summary})")
     return report
-
-
-def utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC)
