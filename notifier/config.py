@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     )
     twilio_from: str | None = Field(None, validation_alias=AliasChoices("TWILIO_FROM"))
     twilio_base_url: str | None = None
+    twilio_timeout_seconds: float = 10.0
+    sms_per_second: float | None = None  # provider limit across all workers (None: off)
     smtp_url: str | None = None
     mail_from: str = "Kansrijke Start Den Haag <kansrijkestart@denhaag.nl>"
 

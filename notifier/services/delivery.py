@@ -15,17 +15,33 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.adapters.channels.base import Channel as ChannelPort
-from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
+from notifier.adapters.channels.base import OutgoingMessage
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, Recipient
+from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.programme import Anchor, Channel
 from notifier.domain.timing import SendHours
 from notifier.services.composing import compose
+from notifier.services.outcomes import apply_outcome
 from notifier.services.publishing import version_programme
 
 SENDABLE = ("scheduled", "queued")
+PREFERENCES_LINK_DAYS = 60
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What sending needs besides the database: hours, links, a clock, a rate limiter."""
+
+    hours: SendHours
+    public_url: str
+    tokens: Tokens
+    clock: Callable[[], datetime]
+    limiter: Callable[[str], None] = lambda _channel: None
+
+
 FINAL = ("delivered", "failed", "expired", "cancelled", "suppressed")
 
 
@@ -87,10 +103,9 @@ def _blocked(
     return None
 
 
-def prepare(
-    session: Session, message_id: int, now: datetime, hours: SendHours, public_url: str
-) -> OutgoingMessage | str:
+def prepare(session: Session, message_id: int, ctx: SendContext) -> OutgoingMessage | str:
     """Claim and render one message; returns what to send, or the status it ended in."""
+    now, hours = ctx.clock(), ctx.hours
     if not claim(session, message_id, now):
         return "not claimable"
     message = session.get(Message, message_id)
@@ -134,9 +149,18 @@ def prepare(
         language=message.language,
         location=programme.location(family.location_key),
         step_key=message.step_key,
-        public_url=public_url,
+        public_url=ctx.public_url,
         parent_name=recipient.first_name,
     )
+    base = ctx.public_url.rstrip("/")
+    headers: dict[str, str] = {}
+    if message.channel == "email":
+        token = ctx.tokens.make(PREFERENCES, {"r": recipient.id})
+        context["preferences_link"] = f"{base}/p/{token}"
+        headers["unsubscribe_url"] = f"{base}/u/{ctx.tokens.make(UNSUBSCRIBE, {'r': recipient.id})}"
+    else:
+        headers["status_callback"] = f"{base}/webhooks/twilio/status?m={message.id}"
+        headers["validity_period"] = str(int((message.expires_at - now).total_seconds()))
     composed = compose(
         programme, message.step_key, Channel(message.channel), message.language, context
     )
@@ -154,68 +178,38 @@ def prepare(
         composed.text,
         composed.subject,
         composed.html,
+        headers,
     )
-
-
-def record(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
-    """Write the outcome of a send; only a message still in ``sending`` is changed."""
-    status = {
-        Result.DELIVERED: "delivered",
-        Result.ACCEPTED: "sent",
-        Result.FAILED: "failed",
-        Result.RETRY: "queued",
-        Result.AMBIGUOUS: "sending",
-    }[outcome.result]
-    values: dict[str, object] = {"status": status, "updated_at": now, "reason": outcome.reason}
-    if outcome.provider_ref:
-        values["provider_ref"] = outcome.provider_ref
-    if outcome.error_code:
-        values["error_code"] = outcome.error_code
-    if outcome.result in (Result.DELIVERED, Result.ACCEPTED):
-        values["sent_at"] = now
-    if outcome.result is Result.DELIVERED:
-        values["delivered_at"] = now
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .where(Message.status == "sending")
-        .values(**values)
-    )
-    return status
 
 
 def send_one(
     factory: sessionmaker[Session],
     message_id: int,
     channels: Mapping[str, ChannelPort],
-    hours: SendHours,
-    public_url: str,
-    clock: Callable[[], datetime],
+    ctx: SendContext,
 ) -> str:
     """Claim, re-check and render in one transaction; send outside it; record in another."""
     with unit_of_work(factory) as session:
-        prepared = prepare(session, message_id, clock(), hours, public_url)
+        prepared = prepare(session, message_id, ctx)
     if isinstance(prepared, str):
         return prepared
+    ctx.limiter(prepared.channel)
     outcome = channels[prepared.channel].send(prepared)
     with unit_of_work(factory) as session:
-        return record(session, message_id, outcome, clock())
+        return apply_outcome(session, message_id, outcome, ctx.clock())
 
 
 def drain(
-    factory: sessionmaker[Session],
-    channels: Mapping[str, ChannelPort],
-    hours: SendHours,
-    public_url: str,
-    clock: Callable[[], datetime],
+    factory: sessionmaker[Session], channels: Mapping[str, ChannelPort], ctx: SendContext
 ) -> DrainResult:
     """Send everything due now, in-process (the embedded default, and ``tick --drain``)."""
     result = DrainResult()
     with unit_of_work(factory) as session:
-        expired = expire_overdue(session, clock())
-        ids = due_ids(session, clock())
-    result.by_status["expired"] = expired
+        expired = expire_overdue(session, ctx.clock())
+        ids = due_ids(session, ctx.clock())
+    if expired:
+        result.by_status["expired"] = expired
     for message_id in ids:
         result.attempted += 1
-        result.count(send_one(factory, message_id, channels, hours, public_url, clock))
+        result.count(send_one(factory, message_id, channels, ctx))
     return result

@@ -27,7 +27,5 @@ def tick(
         planned = plan(session, programme, version_id, now, hours=app.hours, cap=app.cap)
     sent = None
     if send:
-        sent = drain(
-            app.factory, app.channels, app.hours, app.settings.public_url, clock or (lambda: now)
-        )
+        sent = drain(app.factory, app.channels, app.send_context(clock or (lambda: now)))
     return TickResult(planned, sent)

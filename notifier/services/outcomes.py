@@ -1,0 +1,167 @@
+"""What a provider's answer means for the message and for the recipient.
+
+ACCEPTED  -> sent (a status callback finishes it)       DELIVERED -> delivered
+RETRY     -> queued again after a backoff (same row: a retry never makes a second message)
+AMBIGUOUS -> stays sending until reconciled (never resent blindly)
+FAILED    -> 21610: SMS consent withdrawn, suppressed; 21211/21614: number unusable, email
+             fallback; 5xx SMTP: failed, address unusable after repeated hard bounces
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from notifier.adapters.channels.base import Outcome, Result
+from notifier.adapters.db.tables import Event, Message, Recipient
+
+STOPPED_BY_RECIPIENT = {"21610"}
+BAD_NUMBER = {"21211", "21614", "21217", "21612"}
+HARD_BOUNCES_BEFORE_UNUSABLE = 3
+BACKOFF_SECONDS = (15, 60, 300, 900, 3600)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
+
+
+def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
+    """Record ``outcome`` for a message still in ``sending``; returns its new status."""
+    message = session.scalars(
+        select(Message).where(Message.id == message_id).where(Message.status == "sending")
+    ).first()
+    if message is None:
+        return "not sending"
+    message.updated_at = now
+    message.reason = outcome.reason
+    if outcome.provider_ref:
+        message.provider_ref = outcome.provider_ref
+    if outcome.error_code:
+        message.error_code = outcome.error_code
+    if outcome.result in (Result.ACCEPTED, Result.DELIVERED):
+        message.status = "sent" if outcome.result is Result.ACCEPTED else "delivered"
+        message.sent_at = now
+        if outcome.result is Result.DELIVERED:
+            message.delivered_at = now
+        return message.status
+    if outcome.result is Result.RETRY:
+        retry_at = now + backoff(message.attempts)
+        if retry_at > message.expires_at:
+            message.status, message.reason = (
+                "expired",
+                f"window passed while retrying: {outcome.reason}",
+            )
+        else:
+            message.status, message.due_at = "queued", retry_at
+        return message.status
+    if outcome.result is Result.AMBIGUOUS:
+        message.reason = f"ambiguous, reconciling: {outcome.reason}"
+        return message.status
+    recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
+    message.status = "failed"
+    if recipient is not None and message.channel == "sms":
+        _sms_failure(session, message, recipient, outcome, now)
+    elif recipient is not None and message.channel == "email":
+        _email_failure(session, message, recipient, outcome)
+    return message.status
+
+
+def _sms_failure(
+    session: Session, message: Message, recipient: Recipient, outcome: Outcome, now: datetime
+) -> None:
+    code = outcome.error_code or ""
+    if code in STOPPED_BY_RECIPIENT:
+        message.status = "suppressed"
+        message.reason = "the recipient replied STOP to the sender (21610)"
+        if recipient.sms_consent != "withdrawn":
+            recipient.sms_consent = "withdrawn"
+            session.add(
+                Event(
+                    family_id=recipient.family_id,
+                    recipient_id=recipient.id,
+                    kind="consent.withdrawn",
+                    channel="sms",
+                    source="provider",
+                    detail={"error_code": code},
+                )
+            )
+        _suppress_pending(session, recipient.id, "sms", "SMS consent withdrawn (21610)", now)
+    elif code in BAD_NUMBER:
+        recipient.phone_usable = False
+        session.add(
+            Event(
+                family_id=recipient.family_id,
+                recipient_id=recipient.id,
+                kind="phone.unusable",
+                channel="sms",
+                source="provider",
+                detail={"error_code": code},
+            )
+        )
+        _suppress_pending(session, recipient.id, "sms", f"number unusable ({code})", now)
+        _fall_back_to_email(session, message, recipient, now)
+
+
+def _email_failure(
+    session: Session, message: Message, recipient: Recipient, outcome: Outcome
+) -> None:
+    recipient.email_bounces += 1
+    if recipient.email_bounces >= HARD_BOUNCES_BEFORE_UNUSABLE and recipient.email_usable:
+        recipient.email_usable = False
+        session.add(
+            Event(
+                family_id=recipient.family_id,
+                recipient_id=recipient.id,
+                kind="email.unusable",
+                channel="email",
+                source="provider",
+                detail={"error_code": outcome.error_code, "bounces": recipient.email_bounces},
+            )
+        )
+
+
+def _suppress_pending(
+    session: Session, recipient_id: int, channel: str, reason: str, now: datetime
+) -> None:
+    session.execute(
+        update(Message)
+        .where(Message.recipient_id == recipient_id)
+        .where(Message.channel == channel)
+        .where(Message.status.in_(("scheduled", "queued")))
+        .values(status="suppressed", reason=reason, updated_at=now)
+    )
+
+
+def _fall_back_to_email(
+    session: Session, message: Message, recipient: Recipient, now: datetime
+) -> None:
+    """Send this nudge by email instead, if the recipient gave an address and confirmed it."""
+    if not (recipient.email and recipient.email_usable and recipient.email_consent == "confirmed"):
+        return
+    exists = session.scalar(
+        select(Message.id)
+        .where(Message.child_id == message.child_id)
+        .where(Message.recipient_id == recipient.id)
+        .where(Message.step_key == message.step_key)
+        .where(Message.channel == "email")
+    )
+    if exists is not None:
+        return
+    session.add(
+        Message(
+            nudge_id=message.nudge_id,
+            family_id=message.family_id,
+            child_id=message.child_id,
+            recipient_id=recipient.id,
+            step_key=message.step_key,
+            channel="email",
+            language=message.language,
+            programme_version_id=message.programme_version_id,
+            due_at=now,
+            expires_at=message.expires_at,
+            status="scheduled",
+            reason="fallback: SMS number unusable",
+        )
+    )
