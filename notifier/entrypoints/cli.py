@@ -312,6 +312,56 @@ def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--queues", default="sms,email,callbacks,periodic", show_default=True)
+@click.option("--concurrency", default=2, show_default=True, type=int)
+def worker(queues: str, concurrency: int) -> None:
+    """A Celery worker for the delivery queues (needs NOTIFIER_BROKER_URL)."""
+    from notifier.config import get_settings
+
+    if not get_settings().broker_url:
+        raise InputError(
+            "NOTIFIER_BROKER_URL is not set: without a broker, `notifier tick` "
+            "and `notifier scheduler` send in-process"
+        )
+    from notifier.entrypoints.tasks import celery_app
+
+    celery_app.worker_main(
+        [
+            "worker",
+            "--queues",
+            queues,
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@main.command()
+@click.option("--interval", default=60, show_default=True, type=int, help="seconds")
+def scheduler(interval: int) -> None:
+    """Run the tick every minute while holding the leader lock (several replicas may run)."""
+    from notifier.entrypoints.scheduler import run
+
+    run(_app(), interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """The web app: webhooks, /healthz, /readyz."""
+    import uvicorn
+
+    from notifier.entrypoints.web.app import create_app
+
+    uvicorn.run(create_app(_app()), host=host, port=port, log_level="info")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True)
 def outbox(as_json: bool) -> None:
     """What the local outbox channel has 'sent' (files under var/outbox/)."""

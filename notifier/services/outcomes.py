@@ -62,13 +62,13 @@ def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: date
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     message.status = "failed"
     if recipient is not None and message.channel == "sms":
-        _sms_failure(session, message, recipient, outcome, now)
+        apply_sms_failure(session, message, recipient, outcome, now)
     elif recipient is not None and message.channel == "email":
         _email_failure(session, message, recipient, outcome)
     return message.status
 
 
-def _sms_failure(
+def apply_sms_failure(
     session: Session, message: Message, recipient: Recipient, outcome: Outcome, now: datetime
 ) -> None:
     code = outcome.error_code or ""

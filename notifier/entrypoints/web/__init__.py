@@ -1,0 +1,1 @@
+"""The FastAPI web app: webhooks, health, links (parent, staff and admin pages come later)."""

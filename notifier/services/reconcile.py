@@ -1,0 +1,49 @@
+"""Resolving a send whose outcome is unknown (timeout, 5xx, a worker killed mid-send).
+
+Before anything is sent again, the provider is asked what it sent to that number since the
+attempt; a message with the same body means it went out (record its SID). Only when the
+provider certainly has nothing is the message queued again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifier.adapters.channels.twilio_sms import SentSms
+from notifier.adapters.db.tables import Message, Recipient
+
+LOOKBACK = timedelta(minutes=5)
+
+
+class SentLookup(Protocol):
+    def sent_since(self, to: str, since: datetime) -> list[SentSms]: ...
+
+
+def reconcile(session: Session, message_id: int, provider: SentLookup | None, now: datetime) -> str:
+    """Decide a ``sending`` message: sent (found at the provider) or queued again."""
+    message = session.scalars(
+        select(Message).where(Message.id == message_id).where(Message.status == "sending")
+    ).first()
+    if message is None:
+        return "not sending"
+    recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
+    if message.channel == "sms" and provider is not None and recipient and recipient.phone:
+        since = message.updated_at - LOOKBACK
+        for sent in provider.sent_since(recipient.phone, since):
+            if message.body and sent.body.strip() == message.body.strip():
+                message.status, message.provider_ref = "sent", sent.sid
+                message.sent_at = message.sent_at or now
+                message.reason = "reconciled: the provider had accepted it"
+                message.updated_at = now
+                return message.status
+    if message.expires_at < now:
+        message.status, message.reason = "expired", "window passed before the send was confirmed"
+    else:
+        message.status, message.due_at = "queued", now
+        message.reason = "reconciled: the provider had not accepted it; sending again"
+    message.updated_at = now
+    return message.status

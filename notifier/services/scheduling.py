@@ -1,0 +1,106 @@
+"""The scheduler's minute: plan, hand out what is due, and sweep (lost tasks, stuck sends,
+expiry, retention). Runs only in the process that holds the leader lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.tables import Message, PlannerState
+from notifier.bootstrap import App
+from notifier.services import dispatch
+from notifier.services.delivery import drain, expire_overdue
+from notifier.services.planning import plan
+from notifier.services.publishing import current_programme
+from notifier.services.reconcile import reconcile
+
+BODY_RETENTION = timedelta(days=30)
+BATCH = 50
+LAST_TICK = "last_tick_at"
+
+
+class Publisher(Protocol):
+    def deliver(self, channel: str, message_ids: list[int], countdown: float = 0) -> None: ...
+
+    def reconcile(self, message_id: int, countdown: float = 0) -> None: ...
+
+
+@dataclass
+class TickReport:
+    planned_messages: int = 0
+    enqueued: int = 0
+    requeued: int = 0
+    reconciling: int = 0
+    expired: int = 0
+    sent_in_process: dict[str, int] = field(default_factory=dict)
+    bodies_removed: int = 0
+
+
+def scheduler_tick(
+    app: App, now: datetime, publisher: Publisher | None, leader: str = ""
+) -> TickReport:
+    report = TickReport()
+    with unit_of_work(app.factory) as session:
+        version_id, programme = current_programme(session)
+        report.planned_messages = plan(
+            session, programme, version_id, now, hours=app.hours, cap=app.cap
+        ).messages
+    with unit_of_work(app.factory) as session:
+        report.expired = expire_overdue(session, now)
+    if publisher is None:
+        report.reconciling = reconcile_in_process(app, now)
+        sent = drain(app.factory, app.channels, app.send_context(lambda: now))
+        report.sent_in_process = sent.by_status
+    else:
+        _publish(app, now, publisher, report)
+    with unit_of_work(app.factory) as session:
+        report.bodies_removed = apply_body_retention(session, now)
+        session.merge(PlannerState(key=LAST_TICK, value=f"{now.isoformat()} {leader}".strip()))
+    return report
+
+
+def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) -> None:
+    with unit_of_work(app.factory) as session:  # committed before publishing: never lost
+        due = dispatch.enqueue_due(session, now)
+    for channel, batches in dispatch.by_channel(due, BATCH).items():
+        for ids in batches:
+            publisher.deliver(channel, ids)
+    report.enqueued = len(due)
+    with unit_of_work(app.factory) as session:
+        lost = dispatch.requeue_lost(session, now)
+        stuck = dispatch.stuck_sending(session, now)
+    for channel, batches in dispatch.by_channel(lost, BATCH).items():
+        for ids in batches:
+            publisher.deliver(channel, ids)
+    for message_id in stuck:
+        publisher.reconcile(message_id)
+    report.requeued, report.reconciling = len(lost), len(stuck)
+
+
+def reconcile_in_process(app: App, now: datetime) -> int:
+    """Without a broker: resolve stuck sends here."""
+    with unit_of_work(app.factory) as session:
+        stuck = dispatch.stuck_sending(session, now)
+    provider = app.channels.get("sms")
+    lookup = provider if hasattr(provider, "sent_since") else None
+    for message_id in stuck:
+        with unit_of_work(app.factory) as session:
+            reconcile(session, message_id, lookup, now)  # type: ignore[arg-type]
+    return len(stuck)
+
+
+def apply_body_retention(session: Session, now: datetime) -> int:
+    """Message texts are personal: they are removed 30 days after sending."""
+    result = session.execute(
+        update(Message)
+        .where(Message.body.is_not(None))
+        .where(Message.status.in_(("sent", "delivered", "failed", "expired", "suppressed")))
+        .where(Message.updated_at < now - BODY_RETENTION)
+        .values(body=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Test doubles for the notifier's external providers (a fake Twilio Messages API)."""
