@@ -102,7 +102,10 @@ class SmtpEmailChannel:
         if refused:
             code, text = next(iter(refused.values()))
             return _reply(code, text)
-        return Outcome(Result.ACCEPTED, provider_ref=email["Message-ID"])
+        # SMTP has no delivery report: acceptance by the mail server is the final word we get.
+        return Outcome(
+            Result.DELIVERED, provider_ref=email["Message-ID"], reason="accepted by the mail server"
+        )
 
 
 def _reply(code: int, text: bytes | str) -> Outcome:
