@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,7 @@ from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, Recipient
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from notifier.domain.context import message_context
+from notifier.domain.errors import ScheduleError
 from notifier.domain.programme import Anchor, Channel
 from notifier.domain.timing import SendHours
 from notifier.services.composing import compose
@@ -189,8 +191,17 @@ def send_one(
     ctx: SendContext,
 ) -> str:
     """Claim, re-check and render in one transaction; send outside it; record in another."""
-    with unit_of_work(factory) as session:
-        prepared = prepare(session, message_id, ctx)
+    try:
+        with unit_of_work(factory) as session:
+            prepared = prepare(session, message_id, ctx)
+    except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
+        with unit_of_work(factory) as session:  # a message that cannot be made never will be
+            session.execute(
+                update(Message).where(Message.id == message_id)
+                .where(Message.status.in_(SENDABLE))
+                .values(status="failed", reason=f"could not render: {exc}"[:300],
+                        updated_at=ctx.clock()))
+        return "failed"
     if isinstance(prepared, str):
         return prepared
     ctx.limiter(prepared.channel)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Event, Message, Recipient
+from notifier.domain.programme import Channel, template_name
+from notifier.services.publishing import version_programme
 
 STOPPED_BY_RECIPIENT = {"21610"}
 BAD_NUMBER = {"21211", "21614", "21217", "21612"}
@@ -140,6 +142,9 @@ def _fall_back_to_email(
     """Send this nudge by email instead, if the recipient gave an address and confirmed it."""
     if not (recipient.email and recipient.email_usable and recipient.email_consent == "confirmed"):
         return
+    programme = version_programme(session, message.programme_version_id or 0)
+    if template_name(message.step_key, Channel.EMAIL) not in programme.templates.get("nl", {}):
+        return  # this step has no email text
     exists = session.scalar(
         select(Message.id)
         .where(Message.child_id == message.child_id)

@@ -32,7 +32,7 @@ def reconcile(session: Session, message_id: int, provider: SentLookup | None, no
         return "not sending"
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     if message.channel == "sms" and provider is not None and recipient and recipient.phone:
-        since = message.updated_at - LOOKBACK
+        since = min(message.created_at, message.updated_at) - LOOKBACK  # every attempt
         for sent in provider.sent_since(recipient.phone, since):
             if message.body and sent.body.strip() == message.body.strip():
                 message.status, message.provider_ref = "sent", sent.sid

@@ -64,6 +64,7 @@ class TwilioSmsChannel:
             client = Client(self.config.account_sid, self.config.auth_token, http_client=http)
             if self.config.base_url:
                 client.api.base_url = self.config.base_url.rstrip("/")
+                client.edge = client.region = None  # they would rewrite the host
             self._local.client = client
         return client
 
