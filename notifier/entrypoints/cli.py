@@ -283,7 +283,7 @@ def enroll(
 
 @main.command()
 @click.option("--now", "now_text", help="ISO 8601 (default: the real clock)")
-@click.option("--drain", is_flag=True, help="send what is due in-process before exiting")
+@click.option("--drain", is_flag=True, help="send what is due in-process, even with a broker")
 @click.option("--json", "as_json", is_flag=True)
 def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
     """Plan at NOW, then hand what is due to the channels."""
@@ -291,8 +291,26 @@ def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
 
     app = _app()
     now = _instant(now_text)
-    send = drain or not app.settings.broker_url
-    result = run_tick(app, now, send=send, clock=None if now_text is None else (lambda: now))
+    if not drain and app.settings.broker_url:
+        from notifier.entrypoints.scheduler import publisher_for
+        from notifier.services.scheduling import scheduler_tick
+
+        report = scheduler_tick(app, now, publisher_for(app))
+        if as_json:
+            _emit(report.__dict__)
+        else:
+            click.echo(
+                f"{app.hours.today(now)}: {report.planned_messages} messages planned, "
+                f"{report.enqueued} handed to the workers"
+            )
+        return
+    if any(getattr(c, "name", "").startswith("outbox") for c in app.channels.values()):
+        click.echo(
+            f"note: no Twilio/SMTP settings for every channel: those messages go to the "
+            f"local outbox ({app.settings.outbox_dir})",
+            err=True,
+        )
+    result = run_tick(app, now, send=True, clock=None if now_text is None else (lambda: now))
     summary: dict[str, Any] = {
         "day": result.plan.day.isoformat(),
         "families": result.plan.families,
@@ -344,8 +362,11 @@ def worker(queues: str, concurrency: int) -> None:
 @click.option("--interval", default=60, show_default=True, type=int, help="seconds")
 def scheduler(interval: int) -> None:
     """Run the tick every minute while holding the leader lock (several replicas may run)."""
+    import logging
+
     from notifier.entrypoints.scheduler import run
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run(_app(), interval)
 
 

@@ -197,10 +197,13 @@ def send_one(
     except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
         with unit_of_work(factory) as session:  # a message that cannot be made never will be
             session.execute(
-                update(Message).where(Message.id == message_id)
+                update(Message)
+                .where(Message.id == message_id)
                 .where(Message.status.in_(SENDABLE))
-                .values(status="failed", reason=f"could not render: {exc}"[:300],
-                        updated_at=ctx.clock()))
+                .values(
+                    status="failed", reason=f"could not render: {exc}"[:300], updated_at=ctx.clock()
+                )
+            )
         return "failed"
     if isinstance(prepared, str):
         return prepared
