@@ -93,6 +93,15 @@ def schedules() -> None:
     """Check, preview and publish the programme."""
 
 
+def _templates_for(path: Path, templates_dir: Path | None, configured: Path) -> Path:
+    """--templates, else the templates folder beside PATH, else the configured one (check and
+    publish must read the same texts)."""
+    if templates_dir is not None:
+        return templates_dir
+    sibling = (path if path.is_dir() else path.parent).parent / "templates"
+    return sibling if sibling.is_dir() else configured
+
+
 @schedules.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path))
@@ -106,9 +115,7 @@ def schedules_check(path: Path | None, templates_dir: Path | None, as_json: bool
     path = path or settings.schedules_dir
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
-    if templates_dir is None:
-        sibling = (path if path.is_dir() else path.parent).parent / "templates"
-        templates_dir = sibling if sibling.is_dir() else settings.templates_dir
+    templates_dir = _templates_for(path, templates_dir, settings.templates_dir)
     loaded, problems = check_files(path, templates_dir, date.today())
     errors = sum(p.severity == "error" for p in problems)
     if as_json:
@@ -193,11 +200,9 @@ def schedules_publish(path: Path | None, templates_dir: Path | None, actor: str,
     from notifier.services.publishing import load_checked, publish
 
     app = _app()
-    programme = load_checked(
-        path or app.settings.schedules_dir,
-        templates_dir or app.settings.templates_dir,
-        date.today(),
-    )
+    path = path or app.settings.schedules_dir
+    templates_dir = _templates_for(path, templates_dir, app.settings.templates_dir)
+    programme = load_checked(path, templates_dir, date.today())
     with unit_of_work(app.factory) as session:
         result = publish(session, programme, actor, note)
     click.echo(

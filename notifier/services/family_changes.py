@@ -58,6 +58,11 @@ def _forget_unsent(session: Session, child: Child) -> int:
     return forgotten
 
 
+def _same_pregnancy(family: Family, child: Child) -> list[Child]:
+    """The expected children sharing ``child``'s due date: one pregnancy (twins)."""
+    return [c for c in family.children if c.status == "expecting" and c.due_date == child.due_date]
+
+
 def report_birth(
     session: Session,
     family: Family,
@@ -73,9 +78,11 @@ def report_birth(
     child = next((c for c in family.children if c.status == "expecting"), None)
     if child is None:
         raise InputError("there is no pregnancy to report a birth for")
-    child.birth_date, child.weeks_at_birth, child.status = birth_date, weeks_at_birth, "born"
-    sync_anchors(child)
-    forgotten = _forget_unsent(session, child)
+    forgotten = 0
+    for twin in _same_pregnancy(family, child):  # twins are born together
+        twin.birth_date, twin.weeks_at_birth, twin.status = birth_date, weeks_at_birth, "born"
+        sync_anchors(twin)
+        forgotten += _forget_unsent(session, twin)
     family.replan = True
     session.add(
         Event(
@@ -99,9 +106,10 @@ def change_due_date(
     child = next((c for c in family.children if c.status == "expecting"), None)
     if child is None:
         raise InputError("there is no pregnancy to change the due date of")
-    child.due_date = due_date
-    sync_anchors(child)
-    _forget_unsent(session, child)
+    for twin in _same_pregnancy(family, child):
+        twin.due_date = due_date
+        sync_anchors(twin)
+        _forget_unsent(session, twin)
     family.replan = True
     session.add(Event(family_id=family.id, kind="due_date.changed", source=source))
 

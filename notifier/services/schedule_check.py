@@ -115,9 +115,9 @@ def check_template(
     source = programme.templates[lang][name]
     try:
         ast = env.parse(source)
+        unknown = _undeclared_lines(ast)  # compiles: an unknown filter or test raises here
     except TemplateSyntaxError as exc:
         return [error(path, exc.lineno or 1, f"template syntax: {exc.message}")]
-    unknown = _undeclared_lines(ast)
     if unknown:
         return [error(path, line, message) for line, message in unknown]
     step_key, channel = name.split(".")[0], Channel(name.split(".")[1])
