@@ -66,9 +66,15 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping[_LINE] = node.start_mark.line + 1
-    mapping["__lines__"] = {
-        str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
-    }
+    lines: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if str(key.value) in lines:
+                duplicates.append((str(key.value), key.start_mark.line + 1))
+            lines.setdefault(str(key.value), key.start_mark.line + 1)
+    mapping["__lines__"] = lines
+    mapping["__duplicates__"] = duplicates
     return mapping
 
 
@@ -115,8 +121,10 @@ def parse_step(raw: dict[str, Any], order: int, path: str, problems: list[Proble
     def bad(fieldname: str, message: str) -> None:
         problems.append(error(path, lines.get(fieldname, line), message))
 
+    for name, at in raw.get("__duplicates__", []):
+        problems.append(error(path, at, f"field {name!r} is given twice in this step"))
     for name in raw:
-        if name in (_LINE, "__lines__"):
+        if name in (_LINE, "__lines__", "__duplicates__"):
             continue
         if name not in STEP_FIELDS:
             bad(name, f"unknown field {name!r}{_suggest(name, sorted(STEP_FIELDS))}")
@@ -203,7 +211,7 @@ def parse_location(raw: dict[str, Any], path: str, problems: list[Problem]) -> L
     line = raw.get(_LINE, 1)
     before = len(problems)
     for name in raw:
-        if name not in LOCATION_FIELDS and name not in (_LINE, "__lines__"):
+        if name not in LOCATION_FIELDS and name not in (_LINE, "__lines__", "__duplicates__"):
             problems.append(
                 error(
                     path,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from notifier.domain.errors import InputError, NotFound, NotifierError
 
@@ -29,6 +30,11 @@ class _Group(click.Group):
         except NotifierError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except (OperationalError, ProgrammingError) as exc:
+            if "no such table" in str(exc) or "does not exist" in str(exc):
+                click.echo("error: the database is not set up: run `notifier db upgrade`", err=True)
+                ctx.exit(1)
+            raise
 
 
 def _date(value: str | None, name: str) -> date | None:

@@ -130,7 +130,10 @@ def report_loss(
     session: Session, family: Family, lost_on: date, now: datetime, source: str = "web"
 ) -> int:
     """Everything stops at once; the planner then sends only the loss message."""
-    child = next((c for c in family.children if c.status in ("expecting", "born")), None)
+    # A pregnancy first (the most common loss), else the youngest child.
+    living = [c for c in family.children if c.status in ("expecting", "born")]
+    living.sort(key=lambda c: (c.status != "expecting", -(c.birth_date or c.due_date).toordinal()))
+    child = living[0] if living else None
     if child is None:
         raise InputError("nothing to report a loss for")
     child.status, child.lost_on = "lost", lost_on

@@ -30,7 +30,13 @@ def load_checked(schedules: Path, templates: Path, today: date) -> Programme:
     loaded, problems = check_files(schedules, templates, today)
     errors = [p for p in problems if p.severity == "error"]
     if errors or loaded.programme is None:
-        raise ScheduleError("the programme has errors:\n" + "\n".join(map(str, errors)))
+        first = str(errors[0]) if errors else "it could not be read"
+        more = (
+            f" (and {len(errors) - 1} more: run `notifier schedules check`)"
+            if len(errors) > 1
+            else ""
+        )
+        raise ScheduleError(f"the programme does not validate: {first}{more}")
     return loaded.programme
 
 

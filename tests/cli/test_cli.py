@@ -241,6 +241,7 @@ def test_publish_refuses_a_programme_with_errors(upgraded, tmp_path):
     (draft / "templates" / "nl" / "kraamzorg.sms.j2").write_text("Geen link\n")
     result = cli("schedules", "publish", str(draft / "schedules"))
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.startswith("error: the programme has errors:")
+    assert result.stderr.startswith("error: the programme does not validate:")
     assert "kraamzorg.sms.j2:1: error: an SMS needs a link" in result.stderr
+    assert result.stderr.count("\n") == 1  # one clear line
     assert families(upgraded["NOTIFIER_DATABASE_URL"], ProgrammeVersion) == 1

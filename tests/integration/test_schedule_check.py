@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,17 @@ def test_problems_print_as_file_line_severity_message(copy: Path):
     assert result.stdout.splitlines()[0] == (
         f"{copy / YAML}:{line}: error: unknown theme 'slep' (did you mean 'sleep'?)")
     assert result.stderr.startswith("9 steps, 1 errors, ")
+
+
+def test_a_field_given_twice_in_one_step_is_an_error(tmp_path):
+    from notifier.services.schedule_check import check_files as check
+
+    draft = tmp_path / "draft"
+    shutil.copytree(MINI, draft)
+    path = draft / "schedules" / "mini.yaml"
+    text = path.read_text().replace("    window: 4w\n", "    window: 4w\n    window: 1d\n", 1)
+    path.write_text(text)
+    line = text.splitlines().index("    window: 1d") + 1
+    _, problems = check(draft / "schedules", draft / "templates", date(2026, 1, 1))
+    assert f"{path}:{line}: error: field 'window' is given twice in this step" in map(
+        str, problems)
