@@ -23,14 +23,23 @@ class Command(StrEnum):
 
 
 WORDS: dict[str, tuple[Command, str]] = {
-    "STOP": (Command.STOP, "en"), "STOPPEN": (Command.STOP, "nl"),
-    "AFMELDEN": (Command.STOP, "nl"), "UNSUBSCRIBE": (Command.STOP, "en"),
-    "START": (Command.START, "en"), "AANMELDEN": (Command.START, "nl"),
-    "HELP": (Command.HELP, "en"), "HULP": (Command.HELP, "nl"), "INFO": (Command.HELP, "nl"),
-    "PAUZE": (Command.PAUSE, "nl"), "PAUSE": (Command.PAUSE, "en"),
-    "GEBOREN": (Command.BORN, "nl"), "BORN": (Command.BORN, "en"),
-    "UITGEREKEND": (Command.DUE, "nl"), "DUE": (Command.DUE, "en"),
-    "JA": (Command.CONFIRM, "nl"), "YES": (Command.CONFIRM, "en"),
+    "STOP": (Command.STOP, "en"),
+    "STOPPEN": (Command.STOP, "nl"),
+    "AFMELDEN": (Command.STOP, "nl"),
+    "UNSUBSCRIBE": (Command.STOP, "en"),
+    "START": (Command.START, "en"),
+    "AANMELDEN": (Command.START, "nl"),
+    "HELP": (Command.HELP, "en"),
+    "HULP": (Command.HELP, "nl"),
+    "INFO": (Command.HELP, "nl"),
+    "PAUZE": (Command.PAUSE, "nl"),
+    "PAUSE": (Command.PAUSE, "en"),
+    "GEBOREN": (Command.BORN, "nl"),
+    "BORN": (Command.BORN, "en"),
+    "UITGEREKEND": (Command.DUE, "nl"),
+    "DUE": (Command.DUE, "en"),
+    "JA": (Command.CONFIRM, "nl"),
+    "YES": (Command.CONFIRM, "en"),
 }
 _DATE = re.compile(r"^(\d{1,2})[-/.\s](\d{1,2})[-/.\s](\d{4})$")
 

@@ -34,6 +34,9 @@ from notifier.domain.programme import (
 )
 from notifier.domain.timing import SendHours
 
+# A baby may be born as late as 44 weeks (enrolment rules): 4 weeks after the due date.
+_LATEST_BIRTH = timedelta(weeks=4)
+
 
 class NudgeStatus(StrEnum):
     DEFERRED = "deferred"
@@ -149,7 +152,10 @@ def slots_for(programme: Programme, family: FamilyFacts) -> list[Slot]:
             day = step_day(step, lead)
             if day is None:
                 continue
-            slots.append(Slot(lead, child_ids, step, day, window_last_day(day, step.window)))
+            last_day = window_last_day(day, step.window)
+            if step.when is When.BORN and not lead.born:
+                last_day += _LATEST_BIRTH  # the real window is not known yet: keep waiting
+            slots.append(Slot(lead, child_ids, step, day, last_day))
     slots.sort(key=lambda s: (s.day, s.step.order, s.lead.id))
     return slots
 

@@ -1,8 +1,8 @@
 """SMS segment counting: GSM-7 (160/153 characters) versus UCS-2 (70/67).
 
-One character outside the GSM 03.38 alphabet (``ë``, ``ï``, ``é``, curly quotes, emoji...)
-switches the whole message to UCS-2. Characters from the GSM extension table (``€``, ``[``...)
-take two septets.
+One character outside the GSM 03.38 alphabet (``ë``, ``ï``, curly quotes, emoji...) switches
+the whole message to UCS-2; ``é``, ``è``, ``ü``, ``ä`` and ``ö`` are GSM-7. Characters from the
+GSM extension table (``€``, ``[``...) take two septets.
 """
 
 from __future__ import annotations
