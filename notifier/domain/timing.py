@@ -18,14 +18,22 @@ class SendHours:
     end: time = time(20, 30)
     default_time: time = time(10, 0)
     zone: ZoneInfo = AMSTERDAM
+    margin: timedelta = timedelta(minutes=30)  # the latest slot is this long before ``end``
 
     def local(self, day: date, at: time) -> datetime:
         return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
 
+    @property
+    def latest_slot(self) -> time:
+        """The latest time a message is planned for: ``margin`` before the end, so a busy
+        worker still sends it inside the allowed hours instead of a day later."""
+        latest = (datetime.combine(date.min, self.end) - self.margin).time()
+        return max(latest, self.start)
+
     def preferred(self, preferred: time | None) -> time:
-        """The preferred time, pulled inside the allowed hours."""
+        """The preferred time, pulled inside the allowed hours (at most ``latest_slot``)."""
         at = preferred or self.default_time
-        return min(max(at, self.start), self.end)
+        return min(max(at, self.start), self.latest_slot)
 
     def slot(self, day: date, preferred: time | None) -> datetime:
         """The instant on ``day`` a message to this recipient is meant to go."""

@@ -28,11 +28,12 @@ def wall(instant: datetime) -> tuple[date, time]:
         (time(7, 0), time(9, 0)),
         (time(9, 0), time(9, 0)),
         (time(13, 15), time(13, 15)),
-        (time(20, 30), time(20, 30)),
-        (time(22, 0), time(20, 30)),
+        (time(20, 0), time(20, 0)),
+        (time(20, 30), time(20, 0)),
+        (time(22, 0), time(20, 0)),
     ],
-    ids=["default-10", "07-pulled-to-09", "09-kept", "midday-kept", "2030-kept",
-         "22-pulled-to-2030"],
+    ids=["default-10", "07-pulled-to-09", "09-kept", "midday-kept", "2000-kept",
+         "2030-pulled-to-2000-margin", "22-pulled-to-2000"],
 )
 def test_the_slot_is_the_preferred_time_inside_quiet_hours(preferred, expected):
     slot = HOURS.slot(DAY, preferred)
@@ -77,7 +78,7 @@ def test_quiet_hours_are_local_time(clock, allowed):
         (time(20, 30), time(8, 0), (DAY, time(20, 30))),
         (time(22, 0), None, (DAY + timedelta(days=1), time(10, 0))),
         (time(22, 0), time(18, 0), (DAY + timedelta(days=1), time(18, 0))),
-        (time(23, 59), time(23, 0), (DAY + timedelta(days=1), time(20, 30))),
+        (time(23, 59), time(23, 0), (DAY + timedelta(days=1), time(20, 0))),
     ],
     ids=["early-run-waits-for-slot", "early-preferred-pulled", "afternoon-goes-now",
          "last-allowed-minute", "22h-next-morning", "22h-next-preferred", "late-preferred"],
