@@ -48,7 +48,9 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    nudge_id: Mapped[int | None] = mapped_column(ForeignKey("nudges.id", ondelete="SET NULL"))
+    nudge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nudges.id", ondelete="SET NULL"), index=True
+    )
     family_id: Mapped[int | None] = mapped_column(
         ForeignKey("families.id", ondelete="SET NULL"), index=True
     )
