@@ -85,10 +85,11 @@ SAMPLES = [
         location="scheveningen",
     ),
     Sample(
-        "English-speaking co-parents (week 20), one on SMS, one on email",
+        "English-speaking co-parents (week 20): Alex by SMS at 19:30, Sam by email "
+        "(asked for 07:00, sent from 09:00)",
         (
-            RecipientInput("06 56789012", None, "en", SMS, "Alex"),
-            RecipientInput(None, "sam@example.org", "en", EMAIL, "Sam"),
+            RecipientInput("06 56789012", None, "en", SMS, "Alex", time(19, 30)),
+            RecipientInput(None, "sam@example.org", "en", EMAIL, "Sam", time(7, 0)),
         ),
         due_in=timedelta(weeks=20),
         child_name="Mia",
@@ -260,7 +261,21 @@ def _family_report(app: App, sample: Sample, public_id: str) -> FamilyReport:
                 continue
             if n.status == "placed" and sent:
                 at = min(m.sent_at or m.due_at for m in sent).astimezone(app.hours.zone)
-                how = "+".join(sorted({f"{m.channel}/{m.language}" for m in sent}))
+                times = {
+                    (m.sent_at or m.due_at).astimezone(app.hours.zone).strftime("%H:%M")
+                    for m in sent
+                }
+                how = "+".join(
+                    sorted(
+                        f"{m.channel}/{m.language}"
+                        + (
+                            f"@{(m.sent_at or m.due_at).astimezone(app.hours.zone):%H:%M}"
+                            if len(times) > 1
+                            else ""
+                        )
+                        for m in sent
+                    )
+                )
                 states = ",".join(sorted({m.status for m in sent}))
                 late = f" (due {n.day}, moved by the cap)" if n.planned_on != n.day else ""
                 report.lines.append(
