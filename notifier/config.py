@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     twilio_base_url: str | None = None
     twilio_timeout_seconds: float = 10.0
     sms_per_second: float | None = None  # provider limit across all workers (None: off)
+    # A send in ``sending`` this long is stuck (its worker died, or its outcome was ambiguous)
+    # and is reconciled; the reconcile task leaves a younger one alone: it may be on its way.
+    stuck_after_seconds: float = Field(900.0, gt=0)
     smtp_url: str | None = None
     mail_from: str = "Kansrijke Start Den Haag <kansrijkestart@denhaag.nl>"
 

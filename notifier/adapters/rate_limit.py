@@ -18,6 +18,7 @@ local now = tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or capacity
 local at = tonumber(state[2]) or now
+if now < at then now = at end  -- clients read TIME before running this: never go back in time
 tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
 local wait = 0
 if tokens >= 1 then

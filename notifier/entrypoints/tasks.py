@@ -5,21 +5,26 @@ Start a worker with ``notifier worker`` (or ``celery -A notifier.entrypoints.tas
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import Celery
 from kombu import Queue
+from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.tables import Message
 from notifier.adapters.queue import DELIVER, QUEUES, RECONCILE, CeleryPublisher
 from notifier.bootstrap import App, build
 from notifier.config import get_settings
-from notifier.services.delivery import send_one
+from notifier.services.delivery import send_many
 from notifier.services.reconcile import reconcile as reconcile_message
 
 SEND_THREADS = 16
+T = TypeVar("T")
 
 
 def make_celery(broker_url: str | None) -> Celery:
@@ -48,15 +53,27 @@ def _app() -> App:
     return build()
 
 
+@lru_cache(maxsize=1)
+def _senders() -> ThreadPoolExecutor:
+    """The send threads of this (pool) process, kept across tasks: each thread keeps its
+    Twilio client and so its keep-alive connection (made after the fork, on first use)."""
+    return ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="send")
+
+
+def _on_threads(fn: Callable[[T], str], items: list[T]) -> list[str]:
+    """``fn`` over ``items`` on the send threads; unlike ``Executor.map``, one failure does not
+    cancel the others (each was claimed already): it is raised when all have finished."""
+    futures = [_senders().submit(fn, item) for item in items]
+    wait(futures)
+    return [future.result() for future in futures]
+
+
 @celery_app.task(name=DELIVER, acks_late=True, ignore_result=True)
 def deliver(message_ids: list[int]) -> dict[str, int]:
     """Send a batch; a retryable failure comes back on this queue after its backoff."""
     app = _app()
     ctx = app.send_context()
-    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(message_ids) or 1)) as pool:
-        statuses = list(
-            pool.map(lambda i: send_one(app.factory, i, app.channels, ctx), message_ids)
-        )
+    statuses = send_many(app.factory, message_ids, app.channels, ctx, _on_threads)
     counts: dict[str, int] = {}
     retry: dict[str, list[int]] = {}
     for message_id, status in zip(message_ids, statuses, strict=True):
@@ -69,8 +86,6 @@ def deliver(message_ids: list[int]) -> dict[str, int]:
 
 
 def _reschedule(app: App, message_ids: list[int]) -> None:
-    from notifier.adapters.db.tables import Message
-
     publisher = CeleryPublisher(celery_app)
     now = app.now()
     with unit_of_work(app.factory) as session:
@@ -82,18 +97,41 @@ def _reschedule(app: App, message_ids: list[int]) -> None:
         publisher.deliver(channel, [message_id], countdown=max(0.0, (due_at - now).total_seconds()))
 
 
+class _Changed(Exception):
+    """The row moved while its send was being reconciled."""
+
+
 @celery_app.task(name=RECONCILE, acks_late=True, ignore_result=True)
 def reconcile(message_id: int) -> str:
+    """Reconcile a stuck send, if it still is one when this task runs.
+
+    A reconcile task can wait in the queue (and the sweeper hands a stuck row over at every
+    tick until one runs). By then the row may have been requeued and claimed again: that new
+    send may be on its way to the provider, and finding nothing there yet would send it a third
+    time. So a row touched within ``stuck_after_seconds`` is left alone. And a status callback
+    may commit while the provider is being asked: the decision is only written if the row is
+    still as it was read (checked under its lock), else it is dropped.
+    """
     app = _app()
     provider: Any = app.channels.get("sms")
-    with unit_of_work(app.factory) as session:
-        status = reconcile_message(
-            session, message_id, provider if hasattr(provider, "sent_since") else None, app.now()
-        )
+    lookup = provider if hasattr(provider, "sent_since") else None
+    now = app.now()
+    row = select(Message.status, Message.updated_at).where(Message.id == message_id)
+    try:
+        with unit_of_work(app.factory) as session:
+            seen = session.execute(row).first()
+            if seen is None or seen.status != "sending":
+                return "not sending"
+            if seen.updated_at > now - timedelta(seconds=app.settings.stuck_after_seconds):
+                return "in flight"
+            status = reconcile_message(session, message_id, lookup, now)
+            with session.no_autoflush:
+                if session.execute(row.with_for_update()).first() != seen:
+                    raise _Changed
+    except _Changed:
+        return "changed meanwhile"
     if status == "queued":
         with unit_of_work(app.factory) as session:
-            from notifier.adapters.db.tables import Message
-
             channel = session.get(Message, message_id).channel  # type: ignore[union-attr]
         CeleryPublisher(celery_app).deliver(channel, [message_id])
     return status

@@ -7,19 +7,20 @@ checked again at send time: the plan may be hours old.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from notifier.adapters.channels.base import Channel as ChannelPort
-from notifier.adapters.channels.base import OutgoingMessage
+from notifier.adapters.channels.base import Outcome, OutgoingMessage
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
-from notifier.adapters.db.tables import Child, Family, Message, Recipient
+from notifier.adapters.db.tables import Child, Family, Message, ProgrammeVersion, Recipient
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.errors import ScheduleError
@@ -105,13 +106,86 @@ def _blocked(
     return None
 
 
+def claim_many(session: Session, message_ids: Sequence[int], now: datetime) -> list[int]:
+    """``claim`` for a batch in one statement; returns the ids this caller now holds.
+
+    On PostgreSQL the rows are locked first with SKIP LOCKED: a row another transaction holds is
+    being claimed, moved or republished by it, and waiting for it could deadlock two batches
+    that overlap in another order."""
+    if not message_ids:
+        return []
+    target = Message.id.in_(list(message_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        locked = (
+            select(Message.id)
+            .where(target)
+            .where(Message.status.in_(SENDABLE))
+            .order_by(Message.id)
+            .with_for_update(skip_locked=True)
+        )
+        target = Message.id.in_(locked.scalar_subquery())
+    rows = session.execute(
+        update(Message)
+        .where(target)
+        .where(Message.status.in_(SENDABLE))
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(rows.scalars())
+
+
 def prepare(session: Session, message_id: int, ctx: SendContext) -> OutgoingMessage | str:
     """Claim and render one message; returns what to send, or the status it ended in."""
-    now, hours = ctx.clock(), ctx.hours
+    now = ctx.clock()
     if not claim(session, message_id, now):
         return "not claimable"
     message = session.get(Message, message_id)
     assert message is not None
+    return _prepare_claimed(session, message, ctx, now)
+
+
+def prepare_many(
+    session: Session, message_ids: Sequence[int], ctx: SendContext
+) -> dict[int, OutgoingMessage | str]:
+    """``prepare`` for a batch: one claim, one query per table, the same checks per message.
+
+    A message that cannot be rendered ends ``failed`` exactly as ``send_one`` leaves it."""
+    now = ctx.clock()
+    result: dict[int, OutgoingMessage | str] = dict.fromkeys(message_ids, "not claimable")
+    claimed = claim_many(session, message_ids, now)
+    if not claimed:
+        return result
+    messages = list(session.scalars(select(Message).where(Message.id.in_(claimed))))
+    # Into the identity map, so that session.get below finds them without a query; it holds
+    # objects weakly, so ``loaded`` keeps them until the loop is done.
+    loaded: list[object] = [
+        *_load(session, Family, {m.family_id for m in messages}, selectinload(Family.children)),
+        *_load(session, Recipient, {m.recipient_id for m in messages}),
+        *_load(session, ProgrammeVersion, {m.programme_version_id for m in messages}),
+    ]
+    for message in messages:
+        try:
+            result[message.id] = _prepare_claimed(session, message, ctx, now)
+        except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
+            message.status, message.attempts = "failed", message.attempts - 1
+            message.reason, message.updated_at = f"could not render: {exc}"[:300], ctx.clock()
+            result[message.id] = "failed"
+    del loaded
+    return result
+
+
+def _load(session: Session, table: Any, ids: set[int | None], *options: Any) -> list[Any]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return []
+    return list(session.scalars(select(table).where(table.id.in_(wanted)).options(*options)))
+
+
+def _prepare_claimed(
+    session: Session, message: Message, ctx: SendContext, now: datetime
+) -> OutgoingMessage | str:
+    hours = ctx.hours
     family = session.get(Family, message.family_id) if message.family_id else None
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     programme = version_programme(session, message.programme_version_id or 0)
@@ -134,7 +208,7 @@ def prepare(session: Session, message_id: int, ctx: SendContext) -> OutgoingMess
     ):
         message.status, message.reason = "suppressed", "paused"
         return message.status
-    if not hours.allowed(now):
+    if not hours.allowed(now.replace(second=0, microsecond=0)):  # all of the last minute
         message.status = "scheduled"
         message.due_at = hours.next_allowed(now, recipient.preferred_time)
         message.attempts -= 1
@@ -209,8 +283,45 @@ def send_one(
         return prepared
     ctx.limiter(prepared.channel)
     outcome = channels[prepared.channel].send(prepared)
+    return record(factory, message_id, outcome, ctx.clock)
+
+
+def record(
+    factory: sessionmaker[Session], message_id: int, outcome: Outcome, clock: Callable[[], datetime]
+) -> str:
+    """``apply_outcome`` with the row locked first. Twilio may call back before its answer to
+    the send arrives: without the lock, a ``delivered`` committed by the status callback between
+    apply_outcome's read and its write would be overwritten with ``sent``, for good."""
     with unit_of_work(factory) as session:
-        return apply_outcome(session, message_id, outcome, ctx.clock())
+        session.execute(select(Message.id).where(Message.id == message_id).with_for_update())
+        return apply_outcome(session, message_id, outcome, clock())
+
+
+def send_many(
+    factory: sessionmaker[Session],
+    message_ids: Sequence[int],
+    channels: Mapping[str, ChannelPort],
+    ctx: SendContext,
+    map_: Callable[
+        [Callable[[OutgoingMessage | str], str], list[OutgoingMessage | str]], Iterable[str]
+    ] = map,
+) -> list[str]:
+    """``send_one`` for a batch (a worker task): claim, re-check and render all in one
+    transaction; then each is sent outside it and recorded in its own (``map_`` may run those
+    on threads). Returns the statuses in the order of ``message_ids``."""
+    with unit_of_work(factory) as session:
+        prepared = prepare_many(session, message_ids, ctx)
+
+    def finish(item: OutgoingMessage | str) -> str:
+        if isinstance(item, str):
+            return item
+        ctx.limiter(item.channel)
+        return record(factory, item.id, channels[item.channel].send(item), ctx.clock)
+
+    items: list[OutgoingMessage | str] = []
+    for n, message_id in enumerate(message_ids):  # an id twice in a batch is claimed once
+        items.append("not claimable" if message_id in message_ids[:n] else prepared[message_id])
+    return list(map_(finish, items))
 
 
 def drain(

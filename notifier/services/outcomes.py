@@ -32,7 +32,10 @@ def backoff(attempts: int) -> timedelta:
 def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
     """Record ``outcome`` for a message still in ``sending``; returns its new status."""
     message = session.scalars(
-        select(Message).where(Message.id == message_id).where(Message.status == "sending")
+        select(Message)
+        .where(Message.id == message_id)
+        .where(Message.status == "sending")
+        .with_for_update()
     ).first()
     if message is None:
         return "not sending"

@@ -26,7 +26,10 @@ class SentLookup(Protocol):
 def reconcile(session: Session, message_id: int, provider: SentLookup | None, now: datetime) -> str:
     """Decide a ``sending`` message: sent (found at the provider) or queued again."""
     message = session.scalars(
-        select(Message).where(Message.id == message_id).where(Message.status == "sending")
+        select(Message)
+        .where(Message.id == message_id)
+        .where(Message.status == "sending")
+        .with_for_update()
     ).first()
     if message is None:
         return "not sending"

@@ -73,7 +73,9 @@ def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) 
     report.enqueued = len(due)
     with unit_of_work(app.factory) as session:
         lost = dispatch.requeue_lost(session, now)
-        stuck = dispatch.stuck_sending(session, now)
+        stuck = dispatch.stuck_sending(
+            session, now, timedelta(seconds=app.settings.stuck_after_seconds)
+        )
     for channel, batches in dispatch.by_channel(lost, BATCH).items():
         for ids in batches:
             publisher.deliver(channel, ids)
@@ -85,7 +87,9 @@ def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) 
 def reconcile_in_process(app: App, now: datetime) -> int:
     """Without a broker: resolve stuck sends here."""
     with unit_of_work(app.factory) as session:
-        stuck = dispatch.stuck_sending(session, now)
+        stuck = dispatch.stuck_sending(
+            session, now, timedelta(seconds=app.settings.stuck_after_seconds)
+        )
     provider = app.channels.get("sms")
     lookup = provider if hasattr(provider, "sent_since") else None
     for message_id in stuck:

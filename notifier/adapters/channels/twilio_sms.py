@@ -15,6 +15,7 @@ Outcomes, as the delivery guarantees need them:
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,11 @@ from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
 
 MAX_VALIDITY = 36000  # seconds, Twilio's upper bound
 RATE_LIMITED = {20429}
+# The client logs every request and response at INFO, several lines each (list queries with the
+# number): under a worker's INFO root logger that cost more CPU than rendering. Set this logger
+# to INFO to see them again.
+HTTP_LOG = logging.getLogger("notifier.twilio.http")
+HTTP_LOG.setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ class TwilioSmsChannel:
         """One client (and HTTP session) per thread."""
         client = getattr(self._local, "client", None)
         if client is None:
-            http = TwilioHttpClient(timeout=self.config.timeout, pool_connections=True)
+            http = TwilioHttpClient(
+                timeout=self.config.timeout, pool_connections=True, logger=HTTP_LOG
+            )
             client = Client(self.config.account_sid, self.config.auth_token, http_client=http)
             if self.config.base_url:
                 client.api.base_url = self.config.base_url.rstrip("/")

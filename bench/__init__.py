@@ -1,0 +1,1 @@
+"""Benchmarks and the chaos driver (run as scripts; ``bench.chaos`` is imported by tests/slow)."""
