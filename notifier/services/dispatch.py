@@ -8,6 +8,7 @@ them again; the worker's compare-and-set makes a duplicate task harmless.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,62 +25,51 @@ def _lockable(session: Session, query):  # type: ignore[no-untyped-def]
     return query
 
 
-def enqueue_due(session: Session, now: datetime, limit: int = 20_000) -> list[tuple[int, str]]:
-    """Move due messages to ``queued``; returns (id, channel) to publish."""
-    ids = list(
-        session.scalars(
-            _lockable(
-                session,
-                (
-                    select(Message.id)
-                    .where(Message.status == "scheduled")
-                    .where(Message.due_at <= now)
-                    .order_by(Message.due_at, Message.id)
-                    .limit(limit)
-                ),
-            )
-        )
-    )
+def _move(
+    session: Session,
+    candidates: Any,
+    status: str,
+    values: dict[str, Any],
+) -> list[tuple[int, str]]:
+    """Lock the candidate rows (skipping locked ones on PostgreSQL) and update those still in
+    ``status``; returns (id, channel) of the rows this caller moved."""
+    ids = list(session.scalars(_lockable(session, candidates)))
     if not ids:
         return []
     rows = session.execute(
         update(Message)
         .where(Message.id.in_(ids))
-        .where(Message.status == "scheduled")
-        .values(status="queued", updated_at=now)
+        .where(Message.status == status)
+        .values(**values)
         .returning(Message.id, Message.channel)
     )
     return sorted((r.id, r.channel) for r in rows)
+
+
+def enqueue_due(session: Session, now: datetime, limit: int = 20_000) -> list[tuple[int, str]]:
+    """Move due messages to ``queued``; returns (id, channel) to publish."""
+    candidates = (
+        select(Message.id)
+        .where(Message.status == "scheduled")
+        .where(Message.due_at <= now)
+        .order_by(Message.due_at, Message.id)
+        .limit(limit)
+    )
+    return _move(session, candidates, "scheduled", {"status": "queued", "updated_at": now})
 
 
 def requeue_lost(
     session: Session, now: datetime, lost_after: timedelta = LOST_AFTER, limit: int = 20_000
 ) -> list[tuple[int, str]]:
     """``queued`` messages due and untouched for ``lost_after``: their task was lost."""
-    ids = list(
-        session.scalars(
-            _lockable(
-                session,
-                (
-                    select(Message.id)
-                    .where(Message.status == "queued")
-                    .where(Message.due_at <= now)
-                    .where(Message.updated_at < now - lost_after)
-                    .limit(limit)
-                ),
-            )
-        )
-    )
-    if not ids:
-        return []
-    rows = session.execute(
-        update(Message)
-        .where(Message.id.in_(ids))
+    candidates = (
+        select(Message.id)
         .where(Message.status == "queued")
-        .values(updated_at=now)
-        .returning(Message.id, Message.channel)
+        .where(Message.due_at <= now)
+        .where(Message.updated_at < now - lost_after)
+        .limit(limit)
     )
-    return sorted((r.id, r.channel) for r in rows)
+    return _move(session, candidates, "queued", {"updated_at": now})
 
 
 def stuck_sending(

@@ -82,29 +82,11 @@ def apply_sms_failure(
         message.reason = "the recipient replied STOP to the sender (21610)"
         if recipient.sms_consent != "withdrawn":
             recipient.sms_consent = "withdrawn"
-            session.add(
-                Event(
-                    family_id=recipient.family_id,
-                    recipient_id=recipient.id,
-                    kind="consent.withdrawn",
-                    channel="sms",
-                    source="provider",
-                    detail={"error_code": code},
-                )
-            )
+            _provider_event(session, recipient, "consent.withdrawn", "sms", {"error_code": code})
         _suppress_pending(session, recipient.id, "sms", "SMS consent withdrawn (21610)", now)
     elif code in BAD_NUMBER:
         recipient.phone_usable = False
-        session.add(
-            Event(
-                family_id=recipient.family_id,
-                recipient_id=recipient.id,
-                kind="phone.unusable",
-                channel="sms",
-                source="provider",
-                detail={"error_code": code},
-            )
-        )
+        _provider_event(session, recipient, "phone.unusable", "sms", {"error_code": code})
         _suppress_pending(session, recipient.id, "sms", f"number unusable ({code})", now)
         _fall_back_to_email(session, message, recipient, now)
 
@@ -115,16 +97,28 @@ def _email_failure(
     recipient.email_bounces += 1
     if recipient.email_bounces >= HARD_BOUNCES_BEFORE_UNUSABLE and recipient.email_usable:
         recipient.email_usable = False
-        session.add(
-            Event(
-                family_id=recipient.family_id,
-                recipient_id=recipient.id,
-                kind="email.unusable",
-                channel="email",
-                source="provider",
-                detail={"error_code": outcome.error_code, "bounces": recipient.email_bounces},
-            )
+        _provider_event(
+            session,
+            recipient,
+            "email.unusable",
+            "email",
+            {"error_code": outcome.error_code, "bounces": recipient.email_bounces},
         )
+
+
+def _provider_event(
+    session: Session, recipient: Recipient, kind: str, channel: str, detail: dict[str, object]
+) -> None:
+    session.add(
+        Event(
+            family_id=recipient.family_id,
+            recipient_id=recipient.id,
+            kind=kind,
+            channel=channel,
+            source="provider",
+            detail=detail,
+        )
+    )
 
 
 def _suppress_pending(
