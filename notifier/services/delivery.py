@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
@@ -206,8 +206,13 @@ def _prepare_claimed(
         and hours.today(now) <= family.paused_until
         and (step.anchor is not Anchor.LOSS)
     ):
-        message.status, message.reason = "suppressed", "paused"
-        return message.status
+        after = hours.slot(family.paused_until + timedelta(days=1), recipient.preferred_time)
+        if after > message.expires_at:  # the window closes during the pause
+            message.status, message.reason = "suppressed", "paused"
+            return message.status
+        message.status, message.due_at = "scheduled", after  # goes when the pause is over
+        message.reason, message.attempts = "waiting for the pause to end", message.attempts - 1
+        return "waiting for the pause to end"
     if not hours.allowed(now.replace(second=0, microsecond=0)):  # all of the last minute
         message.status = "scheduled"
         message.due_at = hours.next_allowed(now, recipient.preferred_time)
