@@ -62,26 +62,17 @@ def enrol(
     session.flush()
     for recipient in family.recipients:
         for channel in recipient.channels.split(","):
-            session.add(
-                Event(
-                    family_id=family.id,
-                    recipient_id=recipient.id,
-                    kind="consent.given",
-                    channel=channel,
-                    source=enrolment.consent_source,
-                    actor=enrolment.consent_by,
-                )
-            )
+            source, actor = enrolment.consent_source, enrolment.consent_by
+            session.add(Event.for_recipient(recipient, "consent.given", channel, source, actor))
             if enrolment.confirmed:
                 session.add(
-                    Event(
-                        family_id=family.id,
-                        recipient_id=recipient.id,
-                        kind="consent.confirmed",
-                        channel=channel,
-                        source=enrolment.consent_source,
-                        actor=enrolment.consent_by,
-                        detail={"how": "confirmed elsewhere"},
+                    Event.for_recipient(
+                        recipient,
+                        "consent.confirmed",
+                        channel,
+                        source,
+                        actor,
+                        {"how": "confirmed elsewhere"},
                     )
                 )
     return family

@@ -157,15 +157,7 @@ def stop(session: Session, family: Family, now: datetime, source: str = "web") -
         for channel in ("sms", "email"):
             if getattr(recipient, f"{channel}_consent") in ("pending", "confirmed"):
                 setattr(recipient, f"{channel}_consent", "withdrawn")
-                session.add(
-                    Event(
-                        family_id=family.id,
-                        recipient_id=recipient.id,
-                        kind="consent.withdrawn",
-                        channel=channel,
-                        source=source,
-                    )
-                )
+                session.add(Event.for_recipient(recipient, "consent.withdrawn", channel, source))
     return _withdraw_unsent(session, family, "stopped by the family", now)
 
 

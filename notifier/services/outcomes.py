@@ -29,14 +29,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
 
 
-def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
-    """Record ``outcome`` for a message still in ``sending``; returns its new status."""
-    message = session.scalars(
+def lock_sending(session: Session, message_id: int) -> Message | None:
+    """The message, locked, if it is still in ``sending`` (a callback may have moved it on)."""
+    return session.scalars(
         select(Message)
         .where(Message.id == message_id)
         .where(Message.status == "sending")
         .with_for_update()
     ).first()
+
+
+def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
+    """Record ``outcome`` for a message still in ``sending``; returns its new status."""
+    message = lock_sending(session, message_id)
     if message is None:
         return "not sending"
     message.updated_at = now
@@ -109,16 +114,7 @@ def _email_failure(
 def _provider_event(
     session: Session, recipient: Recipient, kind: str, channel: str, detail: dict[str, object]
 ) -> None:
-    session.add(
-        Event(
-            family_id=recipient.family_id,
-            recipient_id=recipient.id,
-            kind=kind,
-            channel=channel,
-            source="provider",
-            detail=detail,
-        )
-    )
+    session.add(Event.for_recipient(recipient, kind, channel, "provider", detail=detail))
 
 
 def _suppress_pending(

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.twilio_sms import SentSms
-from notifier.adapters.db.tables import Message, Recipient
+from notifier.adapters.db.tables import Recipient
+from notifier.services.outcomes import lock_sending
 
 LOOKBACK = timedelta(minutes=5)
 
@@ -25,12 +25,7 @@ class SentLookup(Protocol):
 
 def reconcile(session: Session, message_id: int, provider: SentLookup | None, now: datetime) -> str:
     """Decide a ``sending`` message: sent (found at the provider) or queued again."""
-    message = session.scalars(
-        select(Message)
-        .where(Message.id == message_id)
-        .where(Message.status == "sending")
-        .with_for_update()
-    ).first()
+    message = lock_sending(session, message_id)
     if message is None:
         return "not sending"
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None

@@ -30,6 +30,27 @@ class Event(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @classmethod
+    def for_recipient(
+        cls,
+        recipient: Any,
+        kind: str,
+        channel: str,
+        source: str,
+        actor: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Event:
+        """An event about one recipient's channel (consent given, confirmed, withdrawn...)."""
+        return cls(
+            family_id=recipient.family_id,
+            recipient_id=recipient.id,
+            kind=kind,
+            channel=channel,
+            source=source,
+            actor=actor,
+            detail=detail or {},
+        )
+
 
 class ProgrammeVersion(Base):
     """An immutable snapshot of the programme (steps, texts, locations) with its hash."""
