@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     twilio_base_url: str | None = None
     twilio_timeout_seconds: float = 10.0
     sms_per_second: float | None = None  # provider limit across all workers (None: off)
+    staff_session_hours: float = 8.0  # a staff sign-in lasts a working day
     # A send in ``sending`` this long is stuck (its worker died, or its outcome was ambiguous)
     # and is reconciled; the reconcile task leaves a younger one alone: it may be on its way.
     stuck_after_seconds: float = Field(900.0, gt=0)

@@ -65,6 +65,18 @@ def _postgres_database(worker_id: str) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """This run's migrated PostgreSQL database, emptied again after the test."""
+    url = request.getfixturevalue("_postgres_database")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: every SQL test runs on SQLite and on PostgreSQL."""
@@ -73,13 +85,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = request.getfixturevalue("_postgres_database")
-    yield url
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    yield request.getfixturevalue("postgres_url")
 
 
 def make_settings(database_url: str, var: Path, programme_dir: Path = MINI) -> Settings:

@@ -424,5 +424,13 @@ def demo(months: int, as_json: bool) -> None:
         click.echo(report.text())
 
 
+def _register() -> None:
+    from notifier.entrypoints.cli_users import users
+
+    main.add_command(users)
+
+
+_register()
+
 if __name__ == "__main__":
     main()

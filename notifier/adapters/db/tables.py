@@ -4,8 +4,10 @@ from notifier.adapters.db.base import Base
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
+from notifier.adapters.db.staff_tables import AuditEntry, StaffUser
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Child",
     "Event",
@@ -15,4 +17,5 @@ __all__ = [
     "PlannerState",
     "ProgrammeVersion",
     "Recipient",
+    "StaffUser",
 ]

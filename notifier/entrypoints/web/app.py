@@ -2,16 +2,70 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from notifier.bootstrap import App, build
-from notifier.entrypoints.web.routes import health, links, webhooks
+from notifier.entrypoints.web.csrf import CsrfError
+from notifier.entrypoints.web.pages import STATIC, render
+from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
+from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
 def create_app(app: App | None = None) -> FastAPI:
     api = FastAPI(title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None)
     api.state.notifier = app or build()
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    api.include_router(staff_login.router)
+    api.include_router(staff_audit.router)
+    _install_page_errors(api)
     return api
+
+
+def _install_page_errors(api: FastAPI) -> None:
+    @api.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        if exc.wants_html:
+            target = "/staff/login?next=" + quote(exc.next_path, safe="/")
+            return RedirectResponse(target, status_code=303)
+        return JSONResponse({"error": {"code": "not_signed_in", "message": "sign in first"}}, 401)
+
+    @api.exception_handler(Forbidden)
+    def forbidden(request: Request, exc: Forbidden) -> Response:
+        context = {
+            "title": "Geen toegang",
+            "message": "Uw rol geeft geen toegang tot deze pagina. Vraag een beheerder als u "
+            "denkt dat dit niet klopt.",
+            "back": "/staff",
+            "back_label": "Terug naar de startpagina",
+        }
+        return render(request, "error.html", context, status_code=403)
+
+    @api.exception_handler(CsrfError)
+    def csrf_failed(request: Request, exc: CsrfError) -> Response:
+        english = request.url.path.startswith("/en/")
+        context = (
+            {
+                "title": "This form has expired",
+                "message": "For your safety the form could not be sent. Go back, reload the "
+                "page and try again.",
+                "back": request.url.path,
+                "back_label": "Back to the form",
+            }
+            if english
+            else {
+                "title": "Dit formulier is verlopen",
+                "message": "Voor uw veiligheid is het formulier niet verstuurd. Ga terug, laad "
+                "de pagina opnieuw en probeer het nog eens.",
+                "back": request.url.path,
+                "back_label": "Terug naar het formulier",
+            }
+        )
+        return render(request, "error.html", context, status_code=403,
+                      lang="en" if english else "nl")

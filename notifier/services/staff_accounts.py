@@ -1,0 +1,161 @@
+"""Staff accounts: create, sign in (throttled), disable, reset a password. Every change audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from notifier.adapters.db.tables import StaffUser
+from notifier.adapters.passwords import hash_password, needs_rehash, verify_password
+from notifier.domain.errors import InputError, NotFound
+from notifier.domain.roles import parse_role
+from notifier.services import audit
+
+MIN_PASSWORD = 12
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: StaffUser | None
+    error: str | None = None  # one message for every failure: it never tells which part was wrong
+
+
+WRONG = (
+    "Het e-mailadres of het wachtwoord klopt niet, of het account is even geblokkeerd. "
+    "Probeer het later opnieuw."
+)
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InputError(f"not a valid email address: {exc}", "email") from None
+
+
+def _check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"the password must be at least {MIN_PASSWORD} characters", "password")
+    return password
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    name: str = "",
+    actor: StaffUser | None = None,
+) -> StaffUser:
+    address = _email(email)
+    checked_role = parse_role(role)
+    _check_password(password)
+    if session.scalar(select(StaffUser.id).where(StaffUser.email == address)) is not None:
+        raise InputError(f"there is already an account for {address}", "email")
+    user = StaffUser(
+        email=address,
+        name=name.strip(),
+        role=checked_role.value,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor, "user.create", address, after={"role": user.role, "name": user.name}
+    )
+    return user
+
+
+def find_user(session: Session, email: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no staff account for {email.strip()}")
+    return user
+
+
+def list_users(session: Session) -> Sequence[StaffUser]:
+    return session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StaffUser)) or 0
+
+
+def disable_user(session: Session, user: StaffUser, actor: StaffUser | None = None) -> None:
+    if actor is not None and actor.id == user.id:
+        raise InputError("you cannot disable your own account")
+    if user.disabled:
+        return
+    user.disabled = True
+    user.session_version += 1  # signs out every open session
+    audit.record(
+        session, actor, "user.disable", user.email, {"disabled": False}, {"disabled": True}
+    )
+
+
+def enable_user(session: Session, user: StaffUser, actor: StaffUser | None = None) -> None:
+    if not user.disabled:
+        return
+    user.disabled = False
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.enable", user.email, {"disabled": True}, {"disabled": False})
+
+
+def set_password(
+    session: Session, user: StaffUser, password: str, actor: StaffUser | None = None
+) -> None:
+    user.password_hash = hash_password(_check_password(password))
+    user.session_version += 1
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.password_reset", user.email)
+
+
+def change_role(session: Session, user: StaffUser, role: str, actor: StaffUser | None) -> None:
+    new = parse_role(role).value
+    if actor is not None and actor.id == user.id:
+        raise InputError("you cannot change your own role")
+    if new != user.role:
+        audit.record(session, actor, "user.role", user.email, {"role": user.role}, {"role": new})
+        user.role = new
+        user.session_version += 1
+
+
+def sign_in(session: Session, email: str, password: str, now: datetime) -> SignIn:
+    """Check a password. Five failures lock the account for 15 minutes, even for the right one."""
+    user = session.scalar(
+        select(StaffUser).where(StaffUser.email == email.strip().lower()).with_for_update()
+    )
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        return SignIn(None, WRONG)
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(session, None, "login.locked", user.email)
+        return SignIn(None, WRONG)
+    if not ok or user.disabled:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            audit.record(session, None, "login.lockout", user.email)
+        return SignIn(None, WRONG)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(session, user, "login", user.email)
+    return SignIn(user)
+
+
+def active_user(session: Session, user_id: int, session_version: int) -> StaffUser | None:
+    """The user behind a session cookie, if that session is still valid."""
+    user = session.get(StaffUser, user_id)
+    if user is None or user.disabled or user.session_version != session_version:
+        return None
+    return user
