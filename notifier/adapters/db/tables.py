@@ -1,11 +1,14 @@
 """All tables, for Alembic and for code that needs several."""
 
+from notifier.adapters.db.api_tables import ApiEnrolment, ApiKey
 from notifier.adapters.db.base import Base
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
 
 __all__ = [
+    "ApiEnrolment",
+    "ApiKey",
     "Base",
     "Child",
     "Event",
