@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from notifier.bootstrap import App, build
+from notifier.entrypoints.web import api as partner_api
 from notifier.entrypoints.web.routes import health, links, webhooks
 
 
@@ -14,4 +15,5 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    partner_api.install(api)
     return api
