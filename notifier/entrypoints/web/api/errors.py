@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from notifier.domain.errors import InputError, NotFound, ScheduleError
 from notifier.services.enrolment_api import Conflict
@@ -126,11 +127,22 @@ def install_not_found(app: FastAPI) -> None:
 
     async def handle(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith(PREFIX) and isinstance(exc, StarletteHTTPException):
-            return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+            headers = dict(exc.headers or {})
+            if exc.status_code == 405:  # Starlette names only the first matching route's methods
+                headers["Allow"] = ", ".join(_allowed(app, request))
+            return error_response(exc.status_code, str(exc.detail), headers=headers)
         result = previous(request, exc)
         return await result if inspect.isawaitable(result) else result
 
     app.add_exception_handler(StarletteHTTPException, handle)
+
+
+def _allowed(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {

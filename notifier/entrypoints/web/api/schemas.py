@@ -6,10 +6,10 @@ unknown fields, so what the schema says is what the API accepts."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from notifier.adapters.db.tables import Family, Recipient
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
@@ -28,6 +28,16 @@ def _iso_date_text(value: Any) -> Any:
     return value
 
 
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer: 3 or 3.0, never "3" or true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("give a whole number")
+    return int(value)
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 ApiDate = Annotated[date, BeforeValidator(_iso_date_text)]
 LocalTime = Annotated[
     str,
@@ -35,7 +45,7 @@ LocalTime = Annotated[
 ]
 ChannelName = Literal["sms", "email"]
 Language = Annotated[str, Field(min_length=2, max_length=8, examples=["nl"])]
-Weeks = Annotated[StrictInt, Field(ge=22, le=44, description="completed weeks of pregnancy")]
+Weeks = Annotated[JsonInt, Field(ge=22, le=44, description="completed weeks of pregnancy")]
 
 
 class _Request(BaseModel):
@@ -65,8 +75,32 @@ class RecipientIn(_Request):
         )
 
 
+def _enrollment_example(schema: dict[str, Any]) -> None:
+    """A valid request on the day the document is made (dates are checked against today)."""
+    due = date.today() + timedelta(weeks=20)
+    schema["examples"] = [
+        {
+            "due_date": due.isoformat(),
+            "first_child": True,
+            "location": "den-haag",
+            "recipients": [
+                {
+                    "phone": "+31612345678",
+                    "email": "ouder@example.nl",
+                    "language": "nl",
+                    "channels": ["sms", "email"],
+                    "first_name": "Samira",
+                    "preferred_time": "19:30",
+                }
+            ],
+        }
+    ]
+
+
 class EnrollmentIn(_Request):
     """Give a due date (pregnancy) or a birth date (a child under two), not both."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_enrollment_example)
 
     due_date: ApiDate | None = None
     birth_date: ApiDate | None = None
@@ -92,7 +126,7 @@ class EnrollmentIn(_Request):
 
 
 class RecipientChangeIn(_Request):
-    position: StrictInt = Field(ge=0, le=1, description="the recipient's position in `recipients`")
+    position: JsonInt = Field(ge=0, le=1, description="the recipient's position in `recipients`")
     channels: list[ChannelName] | None = Field(None, min_length=1, max_length=2)
     language: Language | None = None
     preferred_time: LocalTime | None = None
