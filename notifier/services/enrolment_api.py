@@ -105,6 +105,8 @@ def change(
             session, family, request.birth_date, today, now, request.weeks_at_birth, SOURCE
         )
     if request.paused_until is not None:
+        if request.paused_until <= today:
+            raise InputError("a pause must end after today", "paused_until")
         family_changes.pause(session, family, request.paused_until, today, SOURCE)
     for wish in request.recipients:
         if not 0 <= wish.position < len(family.recipients):

@@ -4,7 +4,7 @@ the birth, pause, change how a parent is reached, erase; and every way it must s
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from notifier.adapters.db.tables import (
     Message,
     Recipient,
 )
+from notifier.services import family_changes
 from notifier.services.api_keys import revoke_key
 from notifier.services.ticking import tick
 from tests.integration.api_support import api_client, bearer, make_keys
@@ -157,6 +158,11 @@ def test_a_change_that_fails_changes_nothing(app, client, keys):
     }
     response = client.patch(one, json=wishes, headers=bearer(keys.midwife))
     assert_error(response, 422, "invalid_input", "language")
+    past = client.patch(one, json={"paused_until": str(today(app))}, headers=bearer(keys.midwife))
+    assert_error(past, 422, "invalid_input", "paused_until")
+    missing = client.patch(one, json={"recipients": [{"position": 1, "language": "en"}]},
+                           headers=bearer(keys.midwife))
+    assert_error(missing, 422, "invalid_input", "position")
     assert client.get(one, headers=bearer(keys.midwife)).json() == created
 
 
@@ -173,6 +179,32 @@ def test_delete_stops_everything_and_erases_the_family(app, client, keys):
         events = session.scalars(select(Event)).all()
         assert all(e.family_id is None and e.recipient_id is None for e in events)
         assert {e.kind for e in events} >= {"consent.withdrawn", "enrolment.erased"}
+
+
+def test_delete_keeps_the_delivery_statistics_without_identity(app, client, keys):
+    """A family that confirmed and got a message: after DELETE the message row stays, with
+    no body and no link to anyone."""
+    noon = app.hours.local(today(app), time(12, 0))
+    due = today(app) + timedelta(weeks=30) - timedelta(days=1)  # a step is due now
+    body = a_family(app, due_date=str(due))
+    created = client.post(URL, json=body, headers=bearer(keys.midwife)).json()
+    with unit_of_work(app.factory) as session:  # the parent confirms (double opt-in)
+        for recipient in session.scalars(select(Recipient)):
+            recipient.sms_consent = recipient.email_consent = "confirmed"
+    tick(app, noon, send=True)
+    with unit_of_work(app.factory) as session:
+        gone_out = Message.status.in_(("sent", "delivered"))
+        sent = session.scalars(select(Message).where(gone_out)).all()
+        assert sent and all(m.body for m in sent)
+    assert client.delete(f"{URL}/{created['id']}", headers=bearer(keys.midwife)).status_code == 204
+    with unit_of_work(app.factory) as session:
+        kept = session.scalars(select(Message)).all()
+    assert {m.id for m in kept} >= {m.id for m in sent}
+    for message in kept:
+        assert (message.family_id, message.recipient_id, message.child_id, message.body) == (
+            None, None, None, None)
+    statuses = {m.id: m.status for m in kept}
+    assert all(statuses[m.id] == m.status for m in sent)
 
 
 def test_without_a_live_key_the_answer_is_401(app, client, keys):
@@ -300,3 +332,17 @@ def test_the_openapi_document_declares_the_error_shape_and_bearer_auth(client):
     error_ref = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert error_ref.endswith("/ErrorBody")
     assert post["security"] == [{"HTTPBearer": []}]
+
+
+def test_a_family_that_stopped_can_be_read_but_not_changed(app, client, keys):
+    """The parent sent STOP: the partner sees it, and cannot switch messages back on."""
+    created = client.post(URL, json=a_family(app), headers=bearer(keys.midwife)).json()
+    one = f"{URL}/{created['id']}"
+    with unit_of_work(app.factory) as session:
+        family_changes.stop(session, session.scalars(select(Family)).one(), app.now(), "sms")
+    read = client.get(one, headers=bearer(keys.midwife)).json()
+    assert read["status"] == "stopped"
+    assert read["recipients"][0]["consent"] == {"sms": "withdrawn", "email": "withdrawn"}
+    back_on = {"recipients": [{"position": 0, "channels": ["sms", "email"]}]}
+    assert_error(client.patch(one, json=back_on, headers=bearer(keys.midwife)), 409, "conflict")
+    assert client.get(one, headers=bearer(keys.midwife)).json() == read
