@@ -103,7 +103,11 @@ def as_response(exc: Exception) -> JSONResponse | None:
 
 
 class ApiRoute(APIRoute):
-    """Every error inside an API operation answers in the API's error shape."""
+    """Every error inside an API operation answers in the API's error shape.
+
+    The answer is made before FastAPI closes the request's dependencies: an operation that
+    writes must hold its own ``unit_of_work`` (a session dependency would see no error and
+    commit half a change)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
