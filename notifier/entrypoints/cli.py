@@ -424,6 +424,71 @@ def demo(months: int, as_json: bool) -> None:
         click.echo(report.text())
 
 
+@main.group()
+def apikeys() -> None:
+    """API keys for partner systems (the /api/v1 JSON API)."""
+
+
+@apikeys.command("create")
+@click.option("--name", required=True, help="who the key is for, e.g. 'Verloskundigen West'")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="enrollments:read or enrollments:write (repeat for both)",
+)
+@click.option("--json", "as_json", is_flag=True)
+def apikeys_create(name: str, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Create a key; it is printed once and cannot be shown again."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.api_keys import create_key
+
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        info, plain = create_key(session, name, list(scopes))
+    if as_json:
+        _emit({**info.as_dict(), "key": plain})
+        return
+    click.echo(plain)
+    click.echo(
+        f"key {info.prefix} for {info.name!r} ({', '.join(info.scopes)}): "
+        "store it now, it is not shown again",
+        err=True,
+    )
+
+
+@apikeys.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def apikeys_list(as_json: bool) -> None:
+    """Every key: prefix, name, scopes, last use, revoked or not (never the key itself)."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.api_keys import list_keys
+
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        keys = list_keys(session)
+    if as_json:
+        _emit([k.as_dict() for k in keys])
+        return
+    for k in keys:
+        used = k.last_used_at.isoformat(timespec="minutes") if k.last_used_at else "never used"
+        state = f"REVOKED {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+        click.echo(f"{k.prefix}  {state:18}  {used:25}  {','.join(k.scopes):36}  {k.name}")
+
+
+@apikeys.command("revoke")
+@click.argument("prefix")
+def apikeys_revoke(prefix: str) -> None:
+    """Revoke the key with this prefix (ks_xxxxxxxx) at once."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.api_keys import revoke_key
+
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        info = revoke_key(session, prefix, app.now())
+    click.echo(f"revoked {info.prefix} ({info.name})")
+
 def _register() -> None:
     from notifier.entrypoints.cli_users import users
 

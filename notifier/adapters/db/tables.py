@@ -1,5 +1,6 @@
 """All tables, for Alembic and for code that needs several."""
 
+from notifier.adapters.db.api_tables import ApiEnrolment, ApiKey
 from notifier.adapters.db.base import Base
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
@@ -7,6 +8,8 @@ from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVer
 from notifier.adapters.db.staff_tables import AuditEntry, StaffUser
 
 __all__ = [
+    "ApiEnrolment",
+    "ApiKey",
     "AuditEntry",
     "Base",
     "Child",

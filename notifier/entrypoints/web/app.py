@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from notifier.bootstrap import App, build
+from notifier.entrypoints.web import api as partner_api
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
 from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
@@ -25,6 +26,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     _install_page_errors(api)
+    partner_api.install(api)
     return api
 
 
