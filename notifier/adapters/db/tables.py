@@ -1,6 +1,7 @@
 """All tables, for Alembic and for code that needs several."""
 
 from notifier.adapters.db.base import Base
+from notifier.adapters.db.consent_tables import Confirmation, InboundMessage
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
@@ -8,8 +9,10 @@ from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVer
 __all__ = [
     "Base",
     "Child",
+    "Confirmation",
     "Event",
     "Family",
+    "InboundMessage",
     "Message",
     "Nudge",
     "PlannerState",
