@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from notifier.bootstrap import App, build
-from notifier.entrypoints.web.routes import health, links, webhooks
+from notifier.entrypoints.web.routes import health, inbound_sms, links, webhooks
 
 
 def create_app(app: App | None = None) -> FastAPI:
@@ -14,4 +14,5 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    api.include_router(inbound_sms.router)
     return api
