@@ -254,12 +254,12 @@ def enroll(
     confirmed: bool,
     as_json: bool,
 ) -> None:
-    """Enrol a family; prints the new enrolment id."""
-    from notifier.adapters.db.engine import unit_of_work
+    """Enrol a family; prints the new enrolment id. Without --confirmed each recipient is sent
+    the confirmation step (a code / reply JA by SMS, a link by email) and gets nothing else
+    until they confirm."""
     from notifier.domain.enrolment import EnrolmentInput, RecipientInput
     from notifier.domain.programme import Channel
-    from notifier.services.enrolment import enrol
-    from notifier.services.publishing import current_programme
+    from notifier.services.signup import enrol_with_confirmation
 
     try:
         chosen = tuple(Channel(c.strip()) for c in channels.split(",")) if channels else ()
@@ -282,14 +282,85 @@ def enroll(
         consent_by=consent_by,
     )
     app = _app()
-    with unit_of_work(app.factory) as session:
-        _, programme = current_programme(session)
-        family = enrol(session, programme, request, date.today(), app.settings.phone_regions)
-        public_id = family.public_id
+    enrolled = enrol_with_confirmation(app, request, datetime.now(UTC), date.today())
     if as_json:
-        _emit({"enrollment_id": public_id, "confirmed": confirmed})
+        _emit(
+            {
+                "enrollment_id": enrolled.enrollment_id,
+                "confirmed": confirmed,
+                "confirmations": sorted(enrolled.confirmations.values()),
+            }
+        )
     else:
-        click.echo(public_id)
+        click.echo(enrolled.enrollment_id)
+        if enrolled.confirmations:
+            click.echo(
+                f"confirmation sent ({', '.join(sorted(enrolled.confirmations.values()))}): "
+                "nothing else is sent until each recipient confirms",
+                err=True,
+            )
+
+
+@main.group()
+def privacy() -> None:
+    """Everything held about a person (export), and erasure (AVG)."""
+
+
+def _person(phone: str | None, email: str | None) -> dict[str, str | None]:
+    if bool(phone) == bool(email):
+        raise InputError("give --phone or --email (one of the two)")
+    return {"phone": phone, "email": email}
+
+
+@privacy.command("export")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--out", type=click.Path(path_type=Path), help="write the JSON here")
+def privacy_export(phone: str | None, email: str | None, out: Path | None) -> None:
+    """Everything held about the person with this number or address, as JSON."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.privacy import export_person
+
+    person = _person(phone, email)
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        data = export_person(
+            session, **person, regions=app.settings.phone_regions, now=datetime.now(UTC)
+        )
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if out is None:
+        click.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"written to {out}", err=True)
+
+
+@privacy.command("erase")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--json", "as_json", is_flag=True)
+def privacy_erase(phone: str | None, email: str | None, as_json: bool) -> None:
+    """Erase the person with this number or address; delivery statistics stay, anonymous."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.privacy import erase_person
+
+    person = _person(phone, email)
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        erased = erase_person(
+            session,
+            **person,
+            regions=app.settings.phone_regions,
+            now=datetime.now(UTC),
+            source="staff",
+        )
+    if as_json:
+        _emit(erased.__dict__)
+    else:
+        click.echo(
+            f"erased {erased.recipients} caregiver(s) and {erased.families} family(ies); "
+            f"{erased.messages_anonymised} messages kept without identity"
+        )
 
 
 @main.command()

@@ -12,7 +12,14 @@ from notifier.bootstrap import App, build
 from notifier.entrypoints.web import api as partner_api
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
-from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
+from notifier.entrypoints.web.routes import (
+    health,
+    inbound_sms,
+    links,
+    staff_audit,
+    staff_login,
+    webhooks,
+)
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
@@ -26,6 +33,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     _install_page_errors(api)
+    api.include_router(inbound_sms.router)
     partner_api.install(api)
     return api
 
