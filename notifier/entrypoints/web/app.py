@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from notifier.bootstrap import App, build
-from notifier.entrypoints.web.routes import health, links, webhooks
+from notifier.entrypoints.web.request_id import RequestIdMiddleware
+from notifier.entrypoints.web.routes import health, links, metrics, webhooks
 
 
 def create_app(app: App | None = None) -> FastAPI:
@@ -14,4 +15,6 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    api.include_router(metrics.router)
+    api.add_middleware(RequestIdMiddleware)
     return api
