@@ -4,6 +4,7 @@ from notifier.adapters.db.api_tables import ApiEnrolment, ApiKey
 from notifier.adapters.db.base import Base
 from notifier.adapters.db.consent_tables import Confirmation, InboundMessage
 from notifier.adapters.db.family_tables import Child, Family, Recipient
+from notifier.adapters.db.incident_tables import Incident
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
 from notifier.adapters.db.staff_tables import AuditEntry, StaffUser
@@ -18,6 +19,7 @@ __all__ = [
     "Event",
     "Family",
     "InboundMessage",
+    "Incident",
     "Message",
     "Nudge",
     "PlannerState",

@@ -12,10 +12,12 @@ from notifier.bootstrap import App, build
 from notifier.entrypoints.web import api as partner_api
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
+from notifier.entrypoints.web.request_id import RequestIdMiddleware
 from notifier.entrypoints.web.routes import (
     health,
     inbound_sms,
     links,
+    metrics,
     staff_audit,
     staff_login,
     webhooks,
@@ -35,6 +37,8 @@ def create_app(app: App | None = None) -> FastAPI:
     _install_page_errors(api)
     api.include_router(inbound_sms.router)
     partner_api.install(api)
+    api.include_router(metrics.router)
+    api.add_middleware(RequestIdMiddleware)
     return api
 
 
