@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     weekly_cap: int = Field(3, ge=1, le=21)
     phone_regions: list[str] = ["NL"]
     log_level: str = "INFO"
+    # Abuse limits on sign-up (SMS pumping): fixed one-hour windows in Redis (NOTIFIER_REDIS_URL,
+    # else the broker when it is Redis, else in-process).
+    redis_url: str | None = None
+    signup_per_contact_per_hour: int = Field(3, ge=1)  # per phone number or email address
+    signup_per_ip_per_hour: int = Field(10, ge=1)
+    signup_sms_per_hour: int = Field(500, ge=1)  # confirmation SMS in total
 
     @field_validator("database_url")
     @classmethod

@@ -254,12 +254,12 @@ def enroll(
     confirmed: bool,
     as_json: bool,
 ) -> None:
-    """Enrol a family; prints the new enrolment id."""
-    from notifier.adapters.db.engine import unit_of_work
+    """Enrol a family; prints the new enrolment id. Without --confirmed each recipient is sent
+    the confirmation step (a code / reply JA by SMS, a link by email) and gets nothing else
+    until they confirm."""
     from notifier.domain.enrolment import EnrolmentInput, RecipientInput
     from notifier.domain.programme import Channel
-    from notifier.services.enrolment import enrol
-    from notifier.services.publishing import current_programme
+    from notifier.services.signup import enrol_with_confirmation
 
     try:
         chosen = tuple(Channel(c.strip()) for c in channels.split(",")) if channels else ()
@@ -282,14 +282,23 @@ def enroll(
         consent_by=consent_by,
     )
     app = _app()
-    with unit_of_work(app.factory) as session:
-        _, programme = current_programme(session)
-        family = enrol(session, programme, request, date.today(), app.settings.phone_regions)
-        public_id = family.public_id
+    enrolled = enrol_with_confirmation(app, request, datetime.now(UTC), date.today())
     if as_json:
-        _emit({"enrollment_id": public_id, "confirmed": confirmed})
+        _emit(
+            {
+                "enrollment_id": enrolled.enrollment_id,
+                "confirmed": confirmed,
+                "confirmations": sorted(enrolled.confirmations.values()),
+            }
+        )
     else:
-        click.echo(public_id)
+        click.echo(enrolled.enrollment_id)
+        if enrolled.confirmations:
+            click.echo(
+                f"confirmation sent ({', '.join(sorted(enrolled.confirmations.values()))}): "
+                "nothing else is sent until each recipient confirms",
+                err=True,
+            )
 
 
 @main.command()

@@ -29,6 +29,7 @@ from notifier.domain.timing import SendHours
 from notifier.services.composing import compose
 from notifier.services.outcomes import apply_outcome
 from notifier.services.publishing import version_programme
+from notifier.services.system_messages import is_system_message, prepare_system
 
 SENDABLE = ("scheduled", "queued")
 PREFERENCES_LINK_DAYS = 60
@@ -185,6 +186,8 @@ def _load(session: Session, table: Any, ids: set[int | None], *options: Any) -> 
 def _prepare_claimed(
     session: Session, message: Message, ctx: SendContext, now: datetime
 ) -> OutgoingMessage | str:
+    if is_system_message(message):  # a confirmation: its own checks, no programme step
+        return prepare_system(session, message, ctx.public_url, now)
     hours = ctx.hours
     family = session.get(Family, message.family_id) if message.family_id else None
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None

@@ -133,6 +133,8 @@ def _fall_back_to_email(
     session: Session, message: Message, recipient: Recipient, now: datetime
 ) -> None:
     """Send this nudge by email instead, if the recipient gave an address and confirmed it."""
+    if message.nudge_id is None:  # a system message (a confirmation code): not a nudge
+        return
     if not (recipient.email and recipient.email_usable and recipient.email_consent == "confirmed"):
         return
     programme = version_programme(session, message.programme_version_id or 0)

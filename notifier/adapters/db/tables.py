@@ -1,6 +1,7 @@
 """All tables, for Alembic and for code that needs several."""
 
 from notifier.adapters.db.base import Base
+from notifier.adapters.db.consent_tables import Confirmation, InboundMessage
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
@@ -10,8 +11,10 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Child",
+    "Confirmation",
     "Event",
     "Family",
+    "InboundMessage",
     "Message",
     "Nudge",
     "PlannerState",

@@ -1,0 +1,53 @@
+"""How long personal data is kept: a family is erased three months after its programme ends
+or after it stopped; message texts and SMS replies after 30 days."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from notifier.domain.family import ChildFacts, ChildStatus
+from notifier.domain.programme import Age, Anchor, Programme
+
+KEEP_AFTER_END = relativedelta(months=3)
+TEXT_RETENTION = timedelta(days=30)
+
+
+def programme_end(programme: Programme, child: ChildFacts) -> date:
+    """The last day any step of the programme may still go for this child."""
+    last = child.lost_on or child.birth_anchor
+    for step in programme.steps:
+        if step.anchor is Anchor.LOSS:
+            if child.lost_on is None:
+                continue
+            anchor = child.lost_on
+        elif child.status is ChildStatus.LOST:
+            continue  # nothing else goes after a loss
+        elif step.anchor is Anchor.DUE_DATE:
+            anchor = child.due_date
+        else:
+            anchor = child.corrected_anchor if step.age is Age.CORRECTED else child.birth_anchor
+        last = max(last, step.window.apply(step.offset.apply(anchor)))
+    return last
+
+
+def longest_span_days(programme: Programme) -> int:
+    """An upper bound, in days, of anchor-to-end for any step (for a coarse SQL pre-filter)."""
+    spans = [s.offset.approx_days() + s.window.approx_days() for s in programme.steps]
+    return max([0, *spans]) + 31  # approx_days may be a few days short of calendar months
+
+
+def erase_due(
+    programme: Programme,
+    children: Sequence[ChildFacts],
+    stopped_on: date | None,
+    today: date,
+) -> bool:
+    """Whether a family's data is due for erasure on ``today``."""
+    if stopped_on is not None:
+        return today >= stopped_on + KEEP_AFTER_END
+    if not children:
+        return True
+    return all(today > programme_end(programme, c) + KEEP_AFTER_END for c in children)
