@@ -301,6 +301,68 @@ def enroll(
             )
 
 
+@main.group()
+def privacy() -> None:
+    """Everything held about a person (export), and erasure (AVG)."""
+
+
+def _person(phone: str | None, email: str | None) -> dict[str, str | None]:
+    if bool(phone) == bool(email):
+        raise InputError("give --phone or --email (one of the two)")
+    return {"phone": phone, "email": email}
+
+
+@privacy.command("export")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--out", type=click.Path(path_type=Path), help="write the JSON here")
+def privacy_export(phone: str | None, email: str | None, out: Path | None) -> None:
+    """Everything held about the person with this number or address, as JSON."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.privacy import export_person
+
+    person = _person(phone, email)
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        data = export_person(
+            session, **person, regions=app.settings.phone_regions, now=datetime.now(UTC)
+        )
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if out is None:
+        click.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"written to {out}", err=True)
+
+
+@privacy.command("erase")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--json", "as_json", is_flag=True)
+def privacy_erase(phone: str | None, email: str | None, as_json: bool) -> None:
+    """Erase the person with this number or address; delivery statistics stay, anonymous."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services.privacy import erase_person
+
+    person = _person(phone, email)
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        erased = erase_person(
+            session,
+            **person,
+            regions=app.settings.phone_regions,
+            now=datetime.now(UTC),
+            source="staff",
+        )
+    if as_json:
+        _emit(erased.__dict__)
+    else:
+        click.echo(
+            f"erased {erased.recipients} caregiver(s) and {erased.families} family(ies); "
+            f"{erased.messages_anonymised} messages kept without identity"
+        )
+
+
 @main.command()
 @click.option("--now", "now_text", help="ISO 8601 (default: the real clock)")
 @click.option("--drain", is_flag=True, help="send what is due in-process, even with a broker")

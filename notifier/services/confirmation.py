@@ -146,7 +146,7 @@ def _open_requests(
         .where(*conditions)  # type: ignore[arg-type]
         .order_by(Confirmation.id)
     )
-    return [(c, r) for c, r in rows.tuples()]
+    return [(row[0], row[1]) for row in rows]
 
 
 def confirm_by_code(

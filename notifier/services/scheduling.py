@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message, PlannerState
 from notifier.bootstrap import App
-from notifier.services import dispatch
+from notifier.services import dispatch, privacy
 from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
 from notifier.services.publishing import current_programme
@@ -39,6 +39,7 @@ class TickReport:
     expired: int = 0
     sent_in_process: dict[str, int] = field(default_factory=dict)
     bodies_removed: int = 0
+    personal_data_erased: int = 0  # families and caregivers (retention, unconfirmed sign-ups)
 
 
 def scheduler_tick(
@@ -60,6 +61,9 @@ def scheduler_tick(
         _publish(app, now, publisher, report)
     with unit_of_work(app.factory) as session:
         report.bodies_removed = apply_body_retention(session, now)
+        swept = privacy.daily_sweep(session, programme, now, app.hours.today(now))
+        if swept is not None:
+            report.personal_data_erased = swept.unconfirmed.recipients + swept.expired.recipients
         session.merge(PlannerState(key=LAST_TICK, value=f"{now.isoformat()} {leader}".strip()))
     return report
 

@@ -13,6 +13,7 @@ from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
 from notifier.entrypoints.web.routes import (
     health,
+    inbound_sms,
     links,
     parent_confirm,
     parent_signup,
@@ -30,6 +31,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    api.include_router(inbound_sms.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     api.include_router(parent_signup.router)
