@@ -14,10 +14,8 @@ from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Event
 from notifier.bootstrap import App
 from notifier.domain.programme import Programme
-from tests.integration.parent_support import (
-    client_for,
+from tests.integration.parent_pages_support import (
     code_in,
-    csrf_of,
     families,
     form,
     link_in,
@@ -27,6 +25,7 @@ from tests.integration.parent_support import (
     recipients,
     today_of,
 )
+from tests.integration.staff_support import client_for, csrf_of
 
 
 @pytest.fixture
