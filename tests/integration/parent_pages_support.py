@@ -15,8 +15,11 @@ from notifier.adapters.channels.outbox import read_outbox
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Recipient
 from notifier.bootstrap import App, build
-from notifier.domain.programme import Programme
+from notifier.domain.enrolment import EnrolmentInput, RecipientInput
+from notifier.domain.programme import Channel, Programme
+from notifier.services.preferences import preferences_link
 from notifier.services.publishing import publish
+from notifier.services.signup import enrol_with_confirmation
 from tests.conftest import make_settings
 from tests.integration.staff_support import csrf_of
 
@@ -88,3 +91,28 @@ def link_in(text: str, path: str) -> str:
     found = re.search(re.escape(path) + r"[A-Za-z0-9_.\-]+", text)
     assert found, f"no {path} link in {text!r}"
     return found.group(0)
+
+
+def enrolled(app: App, *, email: str | None = "ouder@example.org", phone: str | None = None,
+             weeks_pregnant: int = 20, partner_phone: str | None = None) -> int:
+    """A confirmed, expecting family (consent taken at the CJG); returns the first recipient id."""
+    today = today_of(app)
+    channels = tuple(c for c, have in ((Channel.SMS, phone), (Channel.EMAIL, email)) if have)
+    people = [RecipientInput(phone, email, "nl", channels, "Sanne")]
+    if partner_phone:
+        people.append(RecipientInput(partner_phone, None, "en", (Channel.SMS,), "Sam"))
+    done = enrol_with_confirmation(
+        app,
+        EnrolmentInput(tuple(people), "staff", confirmed=True, consent_by="tests",
+                       due_date=today + timedelta(weeks=40 - weeks_pregnant)),
+        app.now(),
+        today,
+    )
+    with unit_of_work(app.factory) as session:
+        family = session.scalars(select(Family).where(Family.public_id == done.enrollment_id)).one()
+        return family.recipients[0].id
+
+
+def prefs_path(app: App, recipient_id: int) -> str:
+    link = preferences_link(app.settings.public_url, app.settings.secret_key, recipient_id)
+    return link.removeprefix(app.settings.public_url.rstrip("/"))

@@ -16,7 +16,9 @@ from notifier.entrypoints.web.routes import (
     inbound_sms,
     links,
     parent_confirm,
+    parent_preferences,
     parent_signup,
+    parent_unsubscribe,
     staff_audit,
     staff_login,
     webhooks,
@@ -36,6 +38,8 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_audit.router)
     api.include_router(parent_signup.router)
     api.include_router(parent_confirm.router)
+    api.include_router(parent_preferences.router)
+    api.include_router(parent_unsubscribe.router)
     _install_page_errors(api)
     return api
 

@@ -259,3 +259,17 @@ def blank_values(language: str) -> dict[str, str | list[str]]:
     values["language"] = language
     values["partner_language"] = language
     return values
+
+
+def check_day(raw: str, kind: str, today: date, t: Translator) -> tuple[date | None, str | None]:
+    """One date on its own (``kind`` due or birth): the day, or the plain-words problem."""
+    day = parse_day(raw)
+    if day is None:
+        return None, t("err.date_format")
+    if kind == "due":
+        first, last, key = today - MAX_DUE_PAST, today + MAX_DUE_AHEAD, "err.due_range"
+    else:
+        first, last, key = today - MAX_CHILD_AGE, today, "err.birth_range"
+    if not first <= day <= last:
+        return None, t(key, first=t.day(first), last=t.day(last))
+    return day, None
