@@ -20,6 +20,7 @@ from notifier.entrypoints.web.routes import (
     parent_signup,
     parent_unsubscribe,
     staff_audit,
+    staff_enrol,
     staff_login,
     webhooks,
 )
@@ -36,6 +37,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(inbound_sms.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
+    api.include_router(staff_enrol.router)
     api.include_router(parent_signup.router)
     api.include_router(parent_confirm.router)
     api.include_router(parent_preferences.router)
