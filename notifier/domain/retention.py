@@ -34,9 +34,15 @@ def programme_end(programme: Programme, child: ChildFacts) -> date:
 
 
 def longest_span_days(programme: Programme) -> int:
-    """An upper bound, in days, of anchor-to-end for any step (for a coarse SQL pre-filter)."""
-    spans = [s.offset.approx_days() + s.window.approx_days() for s in programme.steps]
-    return max([0, *spans]) + 31  # approx_days may be a few days short of calendar months
+    """The most days from an anchor to the end of any step (for a coarse SQL pre-filter):
+    measured from anchors on every day of a leap year and the next, so month lengths are
+    all covered."""
+    starts = [date(2024, 1, 1) + timedelta(days=n) for n in range(0, 731, 1)]
+    longest = 0
+    for step in programme.steps:
+        for start in starts[:: 1 if step.offset.months or step.offset.years else 365]:
+            longest = max(longest, (step.window.apply(step.offset.apply(start)) - start).days)
+    return longest
 
 
 def erase_due(
