@@ -16,7 +16,8 @@ from notifier.adapters.db.tables import Message, Recipient
 from notifier.adapters.renderer import split_email
 
 CONFIRM_STEP = "confirm"
-SYSTEM_STEPS = frozenset({CONFIRM_STEP})
+LINK_STEP = "preferences-link"  # a new link to the preferences page, asked for on the web
+SYSTEM_STEPS = frozenset({CONFIRM_STEP, LINK_STEP})
 MAX_SMS_VALIDITY_SECONDS = 14_400  # Twilio's ValidityPeriod upper bound
 
 
@@ -63,14 +64,15 @@ def _blocked(message: Message, recipient: Recipient | None, now: datetime) -> st
         return "send window passed"
     if recipient is None:
         return "recipient erased"
+    needed = "confirmed" if message.step_key == LINK_STEP else "pending"
     if message.channel == "sms":
-        if recipient.sms_consent != "pending":
-            return "nothing to confirm any more"
+        if recipient.sms_consent != needed:
+            return "nothing to confirm any more" if needed == "pending" else "no consent"
         if not (recipient.phone and recipient.phone_usable):
             return "no usable number"
     else:
-        if recipient.email_consent != "pending":
-            return "nothing to confirm any more"
+        if recipient.email_consent != needed:
+            return "nothing to confirm any more" if needed == "pending" else "no consent"
         if not (recipient.email and recipient.email_usable):
             return "no usable address"
     if not message.body:

@@ -18,7 +18,12 @@ from notifier.entrypoints.web.routes import (
     inbound_sms,
     links,
     metrics,
+    parent_confirm,
+    parent_preferences,
+    parent_signup,
+    parent_unsubscribe,
     staff_audit,
+    staff_enrol,
     staff_login,
     webhooks,
 )
@@ -34,6 +39,11 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(links.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
+    api.include_router(staff_enrol.router)
+    api.include_router(parent_signup.router)
+    api.include_router(parent_confirm.router)
+    api.include_router(parent_preferences.router)
+    api.include_router(parent_unsubscribe.router)
     _install_page_errors(api)
     api.include_router(inbound_sms.router)
     partner_api.install(api)
