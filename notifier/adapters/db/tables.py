@@ -2,6 +2,7 @@
 
 from notifier.adapters.db.base import Base
 from notifier.adapters.db.family_tables import Child, Family, Recipient
+from notifier.adapters.db.incident_tables import Incident
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
 from notifier.adapters.db.staff_tables import AuditEntry, StaffUser
@@ -12,6 +13,7 @@ __all__ = [
     "Child",
     "Event",
     "Family",
+    "Incident",
     "Message",
     "Nudge",
     "PlannerState",

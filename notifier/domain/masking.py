@@ -1,0 +1,60 @@
+"""Masking personal data in free text: phone numbers and email addresses.
+
+Used on every log event, so that a log line can say *which* recipient without saying who:
+``+31612345678 -> +316******78``, ``0612345678 -> 06******78``,
+``samira@example.nl -> s***@example.nl``. URL-encoded forms (``%2B316...``, ``name%40host``) are
+masked too: query strings and form bodies end up in access logs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# E.164 (with "+", "%2B" or "00"), then the Dutch national mobile form 06 with optional separator.
+_INTERNATIONAL = re.compile(r"(?<![\w%])(\+|%2[Bb]|00)([1-9]\d{7,14})(?!\d)")
+_DUTCH_MOBILE = re.compile(r"(?<![\w+%])06([-\s]?)(\d{8})(?!\d)")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])([\w.+-])[\w.+-]*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})", re.UNICODE
+)
+
+
+def _stars(n: int) -> str:
+    return "*" * max(n, 1)
+
+
+def _international(match: re.Match[str]) -> str:
+    prefix, digits = match.group(1), match.group(2)
+    if len(digits) < 5:
+        return match.group(0)
+    return f"{prefix}{digits[:3]}{_stars(len(digits) - 5)}{digits[-2:]}"
+
+
+def _dutch(match: re.Match[str]) -> str:
+    digits = match.group(2)
+    return f"06{match.group(1)}{_stars(len(digits) - 2)}{digits[-2:]}"
+
+
+def _email(match: re.Match[str]) -> str:
+    return f"{match.group(1)}***{match.group(2)}{match.group(3)}"
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every phone number and email address masked."""
+    if not text:
+        return text
+    text = _EMAIL.sub(_email, text)
+    text = _INTERNATIONAL.sub(_international, text)
+    return _DUTCH_MOBILE.sub(_dutch, text)
+
+
+def mask_value(value: Any) -> Any:
+    """Masks strings, and the strings inside mappings, lists and tuples (keys included)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, Mapping):
+        return {mask_value(k): mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    return value
