@@ -1,7 +1,7 @@
 """incidents: alert rules that fired, until they recovered
 
 Revision ID: 0105
-Revises: 0002
+Revises: 0107
 Create Date: 2026-11-29 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0105"
-down_revision = "0002"
+down_revision = "0107"  # chained after the staff tables in this branch (merge of two heads)
 branch_labels = None
 depends_on = None
 
