@@ -12,7 +12,7 @@ from notifier.bootstrap import App, build
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
 from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
-from notifier.entrypoints.web.routes import staff_families
+from notifier.entrypoints.web.routes.staff_families import router as families_router
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
@@ -25,7 +25,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(links.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
-    api.include_router(staff_families.router)
+    api.include_router(families_router)
     _install_page_errors(api)
     return api
 
