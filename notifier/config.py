@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     phone_regions: list[str] = ["NL"]
     log_level: str = "INFO"
 
+    # Alerts (services/alerts.py): who is emailed (comma-separated), and the thresholds.
+    alert_emails: str = ""
+    alert_delivery_rate: float = Field(0.90, ge=0, le=1)
+    alert_delivery_min_messages: int = Field(50, ge=1)
+    alert_sending_minutes: float = Field(15, gt=0)
+    alert_tick_minutes: float = Field(5, gt=0)
+    alert_queue_minutes: float = Field(10, gt=0)
+    alert_provider_errors_per_hour: int = Field(20, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _psycopg3(cls, value: str) -> str:
@@ -71,6 +80,10 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.var_dir / "outbox"
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        return [a.strip() for a in self.alert_emails.split(",") if a.strip()]
 
     @property
     def twilio_configured(self) -> bool:

@@ -26,7 +26,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
 
-disable_created_metrics()  # no *_created series: they add nothing to these counters
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: they add nothing to these counters
 PROCESS = CollectorRegistry()
 MESSAGES = Counter(
     "notifier_messages",
@@ -78,7 +78,9 @@ class _SnapshotCollector:
     def collect(self) -> Iterator[Metric]:
         snap = self.snapshot()
         depth = GaugeMetricFamily(
-            "notifier_queue_depth", "Tasks waiting in each Celery queue (Redis LLEN)", labels=["queue"]
+            "notifier_queue_depth",
+            "Tasks waiting in each Celery queue (Redis LLEN)",
+            labels=["queue"],
         )
         for queue, n in sorted(snap.queue_depth.items()):
             depth.add_metric([queue], n)
@@ -118,8 +120,3 @@ def render(snapshot: Callable[[], Snapshot] | None = None) -> bytes:
         registry.register(_SnapshotCollector(snapshot))
     return generate_latest(registry)
 
-
-def process_exited(pid: int) -> None:
-    """For a worker pool's child exit hook (multiprocess mode only)."""
-    if multiprocess_dir():
-        _multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -9,6 +9,24 @@ RECONCILE = "notifier.reconcile"
 QUEUES = {"sms": "sms", "email": "email", "callbacks": "callbacks", "periodic": "periodic"}
 
 
+def queue_lengths(broker_url: str, timeout: float = 2.0) -> dict[str, int] | None:
+    """Tasks waiting in each queue (Redis LLEN of the list Celery keeps per queue); None when
+    the broker is not Redis or does not answer."""
+    if not broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(broker_url, socket_timeout=timeout)
+        with client.pipeline(transaction=False) as pipe:
+            for queue in QUEUES.values():
+                pipe.llen(queue)
+            lengths = pipe.execute()
+    except redis.RedisError:
+        return None
+    return {queue: int(n) for queue, n in zip(QUEUES.values(), lengths, strict=True)}
+
+
 class CeleryPublisher:
     def __init__(self, celery: Celery) -> None:
         self.celery = celery

@@ -72,6 +72,11 @@ def _emit(data: Any) -> None:
 @click.version_option(package_name="kansrijke-start-notifier")
 def main() -> None:
     """Kansrijke Start notifier: nudges for parents in Den Haag, pregnancy to age two."""
+    from notifier.adapters.logs import configure_logging
+
+    # One-shot commands keep stderr for their one-line errors: warnings and worse only
+    # (worker, scheduler and serve log at NOTIFIER_LOG_LEVEL).
+    configure_logging("cli", "WARNING")
 
 
 @main.group()
@@ -373,24 +378,27 @@ def worker(queues: str, concurrency: int) -> None:
 @click.option("--interval", default=60, show_default=True, type=int, help="seconds")
 def scheduler(interval: int) -> None:
     """Run the tick every minute while holding the leader lock (several replicas may run)."""
-    import logging
-
+    from notifier.adapters.logs import configure_logging
     from notifier.entrypoints.scheduler import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(_app(), interval)
+    app = _app()
+    configure_logging("scheduler", app.settings.log_level)
+    run(app, interval)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """The web app: webhooks, /healthz, /readyz."""
+    """The web app: webhooks, /healthz, /readyz, /metrics."""
     import uvicorn
 
+    from notifier.adapters.logs import configure_logging
     from notifier.entrypoints.web.app import create_app
 
-    uvicorn.run(create_app(_app()), host=host, port=port, log_level="info")
+    app = _app()
+    configure_logging("web", app.settings.log_level)
+    uvicorn.run(create_app(app), host=host, port=port, log_config=None, access_log=False)
 
 
 @main.command()
@@ -408,6 +416,53 @@ def outbox(as_json: bool) -> None:
         head = r["subject"] or r["text"][:70]
         click.echo(f"{r['id']:>6}  {r['channel']:5}  {r['to']:28}  {head}")
     click.echo(f"{len(records)} messages in {get_settings().outbox_dir}")
+
+
+@main.command()
+@click.option("--from", "start", required=True, help="first day, YYYY-MM-DD (Europe/Amsterdam)")
+@click.option("--to", "end", required=True, help="last day, inclusive")
+@click.option("--csv", "as_csv", is_flag=True, help="daily rows: day,channel,step,status,count")
+@click.option("--out", type=click.Path(path_type=Path), help="write the CSV here (default: stdout)")
+@click.option("--json", "as_json", is_flag=True)
+def report(start: str, end: str, as_csv: bool, out: Path | None, as_json: bool) -> None:
+    """Delivery figures for a range of days (counts only: no personal data)."""
+    from dataclasses import asdict
+
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.services import delivery_stats as stats
+
+    first, last = _date(start, "--from"), _date(end, "--to")
+    assert first is not None and last is not None
+    stats.check_range(first, last)
+    if out is not None and not as_csv:
+        raise InputError("--out is for --csv")
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        if as_csv:
+            rows = stats.daily_counts(session, first, last)
+        else:
+            result = stats.delivery_report(session, first, last)
+    if as_csv:
+        if out is None:
+            stats.write_csv(rows, sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                n = stats.write_csv(rows, handle)
+            click.echo(f"{n} rows written to {out}", err=True)
+        return
+    if as_json:
+        _emit(asdict(result))
+        return
+    click.echo(f"{first} to {last}")
+    for name, c in [("all", result.totals), *result.by_channel.items()]:
+        rate = "-" if c.delivery_rate is None else f"{c.delivery_rate:.1%}"
+        click.echo(
+            f"  {name:6} planned {c.planned}, sent {c.sent}, delivered {c.delivered}, "
+            f"failed {c.failed}, expired {c.expired}, suppressed {c.suppressed}; "
+            f"delivery rate {rate}"
+        )
+    for e in result.provider_errors:
+        click.echo(f"  error {e.channel} {e.code} x{e.count}: {e.meaning}")
 
 
 @main.command()

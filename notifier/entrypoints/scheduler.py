@@ -3,7 +3,6 @@ leader lock; other replicas wait and take over when the leader goes away."""
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from datetime import UTC, datetime
@@ -11,11 +10,12 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from notifier.adapters.locks import FileLock, LeaderLock, PostgresAdvisoryLock, RedisLock
+from notifier.adapters.logs import get_logger
 from notifier.adapters.queue import CeleryPublisher
 from notifier.bootstrap import App
 from notifier.services.scheduling import Publisher, scheduler_tick
 
-log = logging.getLogger("notifier.scheduler")
+log = get_logger("notifier.scheduler")
 
 
 def leader_lock(app: App) -> LeaderLock:
@@ -37,16 +37,17 @@ def publisher_for(app: App) -> Publisher | None:
 def tick_if_leader(app: App, lock: LeaderLock, publisher: Publisher | None) -> bool:
     """One scheduled run: tick only when this process holds the lock."""
     if not lock.acquire():
+        log.debug("tick.skipped", reason="another replica holds the leader lock")
         return False
     me = f"{socket.gethostname()}:{os.getpid()}"
-    report = scheduler_tick(app, datetime.now(UTC), publisher, leader=me)
-    log.info("tick by %s: %s", me, report)
+    scheduler_tick(app, datetime.now(UTC), publisher, leader=me)  # logs its report
     return True
 
 
 def run(app: App, interval_seconds: int = 60) -> None:
     lock = leader_lock(app)
     publisher = publisher_for(app)
+    log.info("scheduler.started", lock=lock.name, interval_seconds=interval_seconds)
     scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(
         tick_if_leader,

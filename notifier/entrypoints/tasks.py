@@ -5,18 +5,20 @@ Start a worker with ``notifier worker`` (or ``celery -A notifier.entrypoints.tas
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message
+from notifier.adapters.logs import bind, clear_context, configure_logging
 from notifier.adapters.queue import DELIVER, QUEUES, RECONCILE, CeleryPublisher
 from notifier.bootstrap import App, build
 from notifier.config import get_settings
@@ -48,6 +50,23 @@ def make_celery(broker_url: str | None) -> Celery:
 celery_app = make_celery(get_settings().broker_url)
 
 
+@signals.setup_logging.connect
+def _logging(**_: Any) -> None:
+    """Celery leaves logging to us (a receiver here): JSON, masked, like every process."""
+    configure_logging("worker", get_settings().log_level)
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    clear_context()
+    bind(task_id=task_id, task=getattr(task, "name", None))
+
+
+@signals.task_postrun.connect
+def _unbind_task(**_: Any) -> None:
+    clear_context()
+
+
 @lru_cache(maxsize=1)
 def _app() -> App:
     return build()
@@ -63,7 +82,8 @@ def _senders() -> ThreadPoolExecutor:
 def _on_threads(fn: Callable[[T], str], items: list[T]) -> list[str]:
     """``fn`` over ``items`` on the send threads; unlike ``Executor.map``, one failure does not
     cancel the others (each was claimed already): it is raised when all have finished."""
-    futures = [_senders().submit(fn, item) for item in items]
+    # Each in a copy of this context: the task id follows the send onto its thread.
+    futures = [_senders().submit(contextvars.copy_context().run, fn, item) for item in items]
     wait(futures)
     return [future.result() for future in futures]
 

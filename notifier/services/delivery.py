@@ -16,11 +16,13 @@ from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from notifier.adapters import metrics
 from notifier.adapters.channels.base import Channel as ChannelPort
 from notifier.adapters.channels.base import Outcome, OutgoingMessage
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, ProgrammeVersion, Recipient
+from notifier.adapters.logs import bound, get_logger
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.errors import ScheduleError
@@ -32,6 +34,7 @@ from notifier.services.publishing import version_programme
 
 SENDABLE = ("scheduled", "queued")
 PREFERENCES_LINK_DAYS = 60
+log = get_logger("notifier.delivery")
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,35 @@ class DrainResult:
 
 
 def expire_overdue(session: Session, now: datetime) -> int:
-    result = session.execute(
-        update(Message)
-        .where(Message.status.in_(SENDABLE))
-        .where(Message.expires_at < now)
-        .values(status="expired", reason="send window passed", updated_at=now)
+    channels = list(
+        session.scalars(
+            update(Message)
+            .where(Message.status.in_(SENDABLE))
+            .where(Message.expires_at < now)
+            .values(status="expired", reason="send window passed", updated_at=now)
+            .returning(Message.channel)
+            .execution_options(synchronize_session=False)
+        )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    for channel in set(channels):
+        metrics.message_status(channel, "expired", channels.count(channel))
+    if channels:
+        log.info("messages.expired", count=len(channels))
+    return len(channels)
+
+
+def _end(message: Message, status: str, reason: str | None) -> str:
+    """A claimed message that will not be sent: suppressed, expired or failed, with why."""
+    message.status, message.reason = status, reason
+    metrics.message_status(message.channel, status)
+    log.info(
+        "message.not_sent",
+        message_id=message.id,
+        channel=message.channel,
+        status=status,
+        reason=reason,
+    )
+    return status
 
 
 def due_ids(session: Session, now: datetime, limit: int = 10_000) -> list[int]:
@@ -168,9 +193,8 @@ def prepare_many(
         try:
             result[message.id] = _prepare_claimed(session, message, ctx, now)
         except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
-            message.status, message.attempts = "failed", message.attempts - 1
-            message.reason, message.updated_at = f"could not render: {exc}"[:300], ctx.clock()
-            result[message.id] = "failed"
+            message.attempts, message.updated_at = message.attempts - 1, ctx.clock()
+            result[message.id] = _end(message, "failed", f"could not render: {exc}"[:300])
     del loaded
     return result
 
@@ -191,16 +215,14 @@ def _prepare_claimed(
     programme = version_programme(session, message.programme_version_id or 0)
     step = next((s for s in programme.steps if s.key == message.step_key), None)
     if message.expires_at < now:
-        message.status, message.reason = "expired", "send window passed"
-        return message.status
+        return _end(message, "expired", "send window passed")
     blocked = (
         "step no longer in the programme"
         if step is None
         else _blocked(message, family, recipient, step.anchor)
     )
     if blocked is not None or family is None or recipient is None or step is None:
-        message.status, message.reason = "suppressed", blocked
-        return message.status
+        return _end(message, "suppressed", blocked)
     if (
         family.paused_until
         and hours.today(now) <= family.paused_until
@@ -208,8 +230,7 @@ def _prepare_claimed(
     ):
         after = hours.slot(family.paused_until + timedelta(days=1), recipient.preferred_time)
         if after > message.expires_at:  # the window closes during the pause
-            message.status, message.reason = "suppressed", "paused"
-            return message.status
+            return _end(message, "suppressed", "paused")
         message.status, message.due_at = "scheduled", after  # goes when the pause is over
         message.reason, message.attempts = "waiting for the pause to end", message.attempts - 1
         return "waiting for the pause to end"
@@ -275,20 +296,37 @@ def send_one(
             prepared = prepare(session, message_id, ctx)
     except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
         with unit_of_work(factory) as session:  # a message that cannot be made never will be
-            session.execute(
+            channel = session.scalar(
                 update(Message)
                 .where(Message.id == message_id)
                 .where(Message.status.in_(SENDABLE))
                 .values(
                     status="failed", reason=f"could not render: {exc}"[:300], updated_at=ctx.clock()
                 )
+                .returning(Message.channel)
             )
+        if channel is not None:
+            metrics.message_status(channel, "failed")
+            log.warning("message.not_sent", message_id=message_id, status="failed", reason=str(exc))
         return "failed"
     if isinstance(prepared, str):
         return prepared
-    ctx.limiter(prepared.channel)
-    outcome = channels[prepared.channel].send(prepared)
-    return record(factory, message_id, outcome, ctx.clock)
+    return _send(factory, prepared, channels, ctx)
+
+
+def _send(
+    factory: sessionmaker[Session],
+    prepared: OutgoingMessage,
+    channels: Mapping[str, ChannelPort],
+    ctx: SendContext,
+) -> str:
+    """Hand one prepared message to its channel and record the outcome; every log line in
+    between carries the message id."""
+    with bound(message_id=prepared.id, channel=prepared.channel):
+        ctx.limiter(prepared.channel)
+        log.debug("message.sending")
+        outcome = channels[prepared.channel].send(prepared)
+        return record(factory, prepared.id, outcome, ctx.clock)
 
 
 def record(
@@ -320,8 +358,7 @@ def send_many(
     def finish(item: OutgoingMessage | str) -> str:
         if isinstance(item, str):
             return item
-        ctx.limiter(item.channel)
-        return record(factory, item.id, channels[item.channel].send(item), ctx.clock)
+        return _send(factory, item, channels, ctx)
 
     items: list[OutgoingMessage | str] = []
     for n, message_id in enumerate(message_ids):  # an id twice in a batch is claimed once

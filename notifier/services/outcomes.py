@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Event, Message, Recipient
+from notifier.adapters.logs import get_logger
 from notifier.domain.programme import Channel, template_name
 from notifier.services.publishing import version_programme
 
@@ -23,6 +25,7 @@ STOPPED_BY_RECIPIENT = {"21610"}
 BAD_NUMBER = {"21211", "21614", "21217", "21612"}
 HARD_BOUNCES_BEFORE_UNUSABLE = 3
 BACKOFF_SECONDS = (15, 60, 300, 900, 3600)
+log = get_logger("notifier.outcomes")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -39,11 +42,44 @@ def lock_sending(session: Session, message_id: int) -> Message | None:
     ).first()
 
 
+def accepted(message: Message, now: datetime) -> None:
+    """The provider took the message (first time only): counted, and its latency observed."""
+    if message.sent_at is None:
+        message.sent_at = now
+        metrics.message_status(message.channel, "sent")
+        metrics.send_latency(message.channel, (now - message.due_at).total_seconds())
+
+
+def reached(message: Message, status: str) -> None:
+    """Count a message that reached ``status`` (delivered, failed, suppressed, expired...)."""
+    metrics.message_status(message.channel, status)
+
+
 def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
     """Record ``outcome`` for a message still in ``sending``; returns its new status."""
     message = lock_sending(session, message_id)
     if message is None:
         return "not sending"
+    status = _apply(session, message, outcome, now)
+    if outcome.error_code:
+        metrics.provider_error(message.channel, outcome.error_code)
+    if status not in ("sending", "sent"):  # "sent" was counted by ``accepted``
+        reached(message, "retry" if status == "queued" else status)
+    log.info(
+        "message.outcome",
+        message_id=message.id,
+        channel=message.channel,
+        result=outcome.result.value,
+        status=status,
+        attempts=message.attempts,
+        provider_ref=message.provider_ref,
+        error_code=outcome.error_code,
+        reason=outcome.reason,
+    )
+    return status
+
+
+def _apply(session: Session, message: Message, outcome: Outcome, now: datetime) -> str:
     message.updated_at = now
     message.reason = outcome.reason
     if outcome.provider_ref:
@@ -52,6 +88,7 @@ def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: date
         message.error_code = outcome.error_code
     if outcome.result in (Result.ACCEPTED, Result.DELIVERED):
         message.status = "sent" if outcome.result is Result.ACCEPTED else "delivered"
+        accepted(message, now)
         message.sent_at = now
         if outcome.result is Result.DELIVERED:
             message.delivered_at = now
@@ -74,7 +111,7 @@ def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: date
     if recipient is not None and message.channel == "sms":
         apply_sms_failure(session, message, recipient, outcome, now)
     elif recipient is not None and message.channel == "email":
-        _email_failure(session, message, recipient, outcome)
+        _email_failure(session, message, recipient, outcome, now)
     return message.status
 
 
@@ -87,17 +124,19 @@ def apply_sms_failure(
         message.reason = "the recipient replied STOP to the sender (21610)"
         if recipient.sms_consent != "withdrawn":
             recipient.sms_consent = "withdrawn"
-            _provider_event(session, recipient, "consent.withdrawn", "sms", {"error_code": code})
+            _provider_event(
+                session, recipient, "consent.withdrawn", "sms", {"error_code": code}, now
+            )
         _suppress_pending(session, recipient.id, "sms", "SMS consent withdrawn (21610)", now)
     elif code in BAD_NUMBER:
         recipient.phone_usable = False
-        _provider_event(session, recipient, "phone.unusable", "sms", {"error_code": code})
+        _provider_event(session, recipient, "phone.unusable", "sms", {"error_code": code}, now)
         _suppress_pending(session, recipient.id, "sms", f"number unusable ({code})", now)
         _fall_back_to_email(session, message, recipient, now)
 
 
 def _email_failure(
-    session: Session, message: Message, recipient: Recipient, outcome: Outcome
+    session: Session, message: Message, recipient: Recipient, outcome: Outcome, now: datetime
 ) -> None:
     recipient.email_bounces += 1
     if recipient.email_bounces >= HARD_BOUNCES_BEFORE_UNUSABLE and recipient.email_usable:
@@ -108,25 +147,34 @@ def _email_failure(
             "email.unusable",
             "email",
             {"error_code": outcome.error_code, "bounces": recipient.email_bounces},
+            now,
         )
 
 
 def _provider_event(
-    session: Session, recipient: Recipient, kind: str, channel: str, detail: dict[str, object]
+    session: Session,
+    recipient: Recipient,
+    kind: str,
+    channel: str,
+    detail: dict[str, object],
+    now: datetime,
 ) -> None:
-    session.add(Event.for_recipient(recipient, kind, channel, "provider", detail=detail))
+    event = Event.for_recipient(recipient, kind, channel, "provider", detail=detail)
+    event.at = now  # the clock of the outcome, not the wall clock: a STOP is placed in time
+    session.add(event)
 
 
 def _suppress_pending(
     session: Session, recipient_id: int, channel: str, reason: str, now: datetime
 ) -> None:
-    session.execute(
+    result = session.execute(
         update(Message)
         .where(Message.recipient_id == recipient_id)
         .where(Message.channel == channel)
         .where(Message.status.in_(("scheduled", "queued")))
         .values(status="suppressed", reason=reason, updated_at=now)
     )
+    metrics.message_status(channel, "suppressed", int(result.rowcount or 0))  # type: ignore[attr-defined]
 
 
 def _fall_back_to_email(

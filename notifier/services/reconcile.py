@@ -13,10 +13,12 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.twilio_sms import SentSms
-from notifier.adapters.db.tables import Recipient
-from notifier.services.outcomes import lock_sending
+from notifier.adapters.db.tables import Message, Recipient
+from notifier.adapters.logs import get_logger
+from notifier.services.outcomes import accepted, lock_sending, reached
 
 LOOKBACK = timedelta(minutes=5)
+log = get_logger("notifier.reconcile")
 
 
 class SentLookup(Protocol):
@@ -28,13 +30,21 @@ def reconcile(session: Session, message_id: int, provider: SentLookup | None, no
     message = lock_sending(session, message_id)
     if message is None:
         return "not sending"
+    status = _decide(session, message, provider, now)
+    if status != "sent":
+        reached(message, "retry" if status == "queued" else status)
+    log.info("message.reconciled", message_id=message.id, channel=message.channel, status=status)
+    return status
+
+
+def _decide(session: Session, message: Message, provider: SentLookup | None, now: datetime) -> str:
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     if message.channel == "sms" and provider is not None and recipient and recipient.phone:
         since = min(message.created_at, message.updated_at) - LOOKBACK  # every attempt
         for sent in provider.sent_since(recipient.phone, since):
             if message.body and sent.body.strip() == message.body.strip():
                 message.status, message.provider_ref = "sent", sent.sid
-                message.sent_at = message.sent_at or now
+                accepted(message, now)
                 message.reason = "reconciled: the provider had accepted it"
                 message.updated_at = now
                 return message.status

@@ -11,9 +11,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.record_tables import LAST_TICK
 from notifier.adapters.db.tables import Message, PlannerState
+from notifier.adapters.logs import get_logger
 from notifier.bootstrap import App
 from notifier.services import dispatch
+from notifier.services.alerts import email_notifier, evaluate_alerts, thresholds_from
 from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
 from notifier.services.publishing import current_programme
@@ -21,7 +24,7 @@ from notifier.services.reconcile import reconcile
 
 BODY_RETENTION = timedelta(days=30)
 BATCH = 50
-LAST_TICK = "last_tick_at"
+log = get_logger("notifier.scheduling")
 
 
 class Publisher(Protocol):
@@ -39,6 +42,7 @@ class TickReport:
     expired: int = 0
     sent_in_process: dict[str, int] = field(default_factory=dict)
     bodies_removed: int = 0
+    alerts_sent: int = 0
 
 
 def scheduler_tick(
@@ -61,7 +65,17 @@ def scheduler_tick(
     with unit_of_work(app.factory) as session:
         report.bodies_removed = apply_body_retention(session, now)
         session.merge(PlannerState(key=LAST_TICK, value=f"{now.isoformat()} {leader}".strip()))
+    report.alerts_sent = run_alerts(app, now)
+    log.info("tick", leader=leader or None, **report.__dict__)
     return report
+
+
+def run_alerts(app: App, now: datetime) -> int:
+    """Evaluate the alert rules; admins are emailed through the App's email channel."""
+    notify = email_notifier(app.channels["email"], app.settings.alert_recipients)
+    with unit_of_work(app.factory) as session:
+        sent = evaluate_alerts(session, now, notify, thresholds_from(app.settings))
+    return len(sent)
 
 
 def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) -> None:
@@ -70,6 +84,7 @@ def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) 
     for channel, batches in dispatch.by_channel(due, BATCH).items():
         for ids in batches:
             publisher.deliver(channel, ids)
+            log.info("messages.enqueued", channel=channel, message_ids=ids)
     report.enqueued = len(due)
     with unit_of_work(app.factory) as session:
         lost = dispatch.requeue_lost(session, now)

@@ -7,9 +7,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Message, Recipient
-from notifier.services.outcomes import BAD_NUMBER, STOPPED_BY_RECIPIENT, apply_sms_failure
+from notifier.adapters.logs import get_logger
+from notifier.services.outcomes import (
+    BAD_NUMBER,
+    STOPPED_BY_RECIPIENT,
+    accepted,
+    apply_sms_failure,
+    reached,
+)
+
+log = get_logger("notifier.status_callbacks")
 
 # Twilio's status -> ours, and how far along each of ours is.
 TWILIO_STATUS = {
@@ -47,6 +57,26 @@ def apply_status(
     now: datetime,
 ) -> str:
     """Apply one callback; returns what happened (for logs and tests)."""
+    result = _apply_status(session, message_id, sid, twilio_status, error_code, now)
+    log.info(
+        "status_callback",
+        message_id=message_id,
+        sid=sid,
+        twilio_status=twilio_status,
+        error_code=error_code,
+        result=result,
+    )
+    return result
+
+
+def _apply_status(
+    session: Session,
+    message_id: int | None,
+    sid: str,
+    twilio_status: str,
+    error_code: str | None,
+    now: datetime,
+) -> str:
     ours = TWILIO_STATUS.get(twilio_status.lower())
     if ours is None:
         return "ignored: unknown status"
@@ -64,8 +94,7 @@ def apply_status(
         return f"ignored: already {message.status}"
     message.provider_ref = sid
     message.status, message.updated_at = ours, now
-    if message.sent_at is None:
-        message.sent_at = now
+    accepted(message, now)
     if ours == "delivered":
         message.delivered_at, message.reason = now, None
     if ours == "failed":
@@ -73,9 +102,13 @@ def apply_status(
         message.reason = f"provider reports {twilio_status}" + (
             f" ({error_code})" if error_code else ""
         )
+        if error_code:
+            metrics.provider_error(message.channel, error_code)
         recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
         if recipient is not None and error_code in STOPPED_BY_RECIPIENT | BAD_NUMBER:
             apply_sms_failure(
                 session, message, recipient, Outcome(Result.FAILED, error_code=error_code), now
             )
+    if message.status != "sent":
+        reached(message, message.status)
     return message.status

@@ -67,6 +67,9 @@ class ProgrammeVersion(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
+LAST_TICK = "last_tick_at"  # planner_state key: "<ISO instant> <leader>" of the last tick
+
+
 class PlannerState(Base):
     __tablename__ = "planner_state"
 

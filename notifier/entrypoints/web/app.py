@@ -11,7 +11,15 @@ from fastapi.staticfiles import StaticFiles
 from notifier.bootstrap import App, build
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
-from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
+from notifier.entrypoints.web.request_id import RequestIdMiddleware
+from notifier.entrypoints.web.routes import (
+    health,
+    links,
+    metrics,
+    staff_audit,
+    staff_login,
+    webhooks,
+)
 from notifier.entrypoints.web.routes.staff_families import router as families_router
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
@@ -23,9 +31,11 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(links.router)
+    api.include_router(metrics.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     api.include_router(families_router)
+    api.add_middleware(RequestIdMiddleware)
     _install_page_errors(api)
     return api
 
