@@ -6,6 +6,7 @@ Not a test module: plain functions shared by the integration and browser tests."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -137,3 +138,43 @@ def seed_samira(app: App) -> str:
     add_event(app, public_id, "consent.withdrawn", "sms", "provider", {"error_code": "21610"})
     add_skipped_step(app, public_id, "tandjes", "no channel left for this step")
     return public_id
+
+
+class _Tables(HTMLParser):
+    """Every <table id=...> of a page as rows of cell texts (whitespace collapsed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._table = dict(attrs).get("id") or ""
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._table is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(html: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables

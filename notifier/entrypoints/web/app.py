@@ -20,7 +20,9 @@ from notifier.entrypoints.web.routes import (
     staff_login,
     webhooks,
 )
+from notifier.entrypoints.web.routes.staff_admin import router as admin_router
 from notifier.entrypoints.web.routes.staff_families import router as families_router
+from notifier.entrypoints.web.staff_alerts import StaffAlertsMiddleware
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
@@ -35,7 +37,9 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     api.include_router(families_router)
+    api.include_router(admin_router)
     api.add_middleware(RequestIdMiddleware)
+    api.add_middleware(StaffAlertsMiddleware)
     _install_page_errors(api)
     return api
 
