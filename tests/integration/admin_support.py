@@ -6,8 +6,8 @@ Not a test module: plain functions shared by the integration and browser tests."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
