@@ -63,14 +63,32 @@ def _fill(uid: str, pattern: str) -> str:
     return f"url(#{uid}-{pattern})"
 
 
-def _legend(uid: str, series: Sequence[Series], y: float) -> list[str]:
-    parts, x = [], 0.0
+LEGEND_LINE = 22
+
+
+def _legend_lines(series: Sequence[Series], width: int) -> int:
+    return len({y for _, y in _legend_places(series, width)}) if len(series) > 1 else 0
+
+
+def _legend_places(series: Sequence[Series], width: int) -> list[tuple[float, float]]:
+    """Where each legend entry goes: left to right, wrapping onto a new line when full."""
+    places, x, y = [], 0.0, 0.0
     for s in series:
+        size = 30 + 7 * len(s.name)
+        if x > 0 and x + size > width:
+            x, y = 0.0, y + LEGEND_LINE
+        places.append((x, y))
+        x += size
+    return places
+
+
+def _legend(uid: str, series: Sequence[Series], width: int) -> list[str]:
+    parts = []
+    for s, (x, y) in zip(series, _legend_places(series, width), strict=True):
         parts.append(
             f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" fill="{_fill(uid, s.pattern)}" '
             f'stroke="{INK}"/><text x="{x + 19:.0f}" y="{y + 12:.0f}">{escape(s.name)}</text>'
         )
-        x += 30 + 7.5 * len(s.name)
     return parts
 
 
@@ -85,11 +103,12 @@ def hbar(
     rows: Sequence[Row],
     width: int = 640,
     label_width: int = 150,
+    note_width: int = 70,
 ) -> Markup:
     """Horizontal bars, one per row, stacked by series, scaled to the largest total."""
-    top = 24 if len(series) > 1 else 0
+    top = LEGEND_LINE * _legend_lines(series, width) + (4 if len(series) > 1 else 0)
     height = top + ROW * max(len(rows), 1) + 4
-    room = width - label_width - 70
+    room = width - label_width - note_width
     biggest = max((sum(r.values) for r in rows), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{uid}-title" '
@@ -99,7 +118,7 @@ def hbar(
         _defs(uid),
     ]
     if len(series) > 1:
-        parts += _legend(uid, series, 0)
+        parts += _legend(uid, series, width)
     for i, row in enumerate(rows):
         y = top + i * ROW
         weight = ' font-weight="700"' if row.emphasis else ""
@@ -134,7 +153,7 @@ def vbar(
 ) -> Markup:
     """Vertical bars over time (days, weeks), stacked by series, each with its total on top and
     its label below (every label when there is room, else every few)."""
-    top = 24 if len(series) > 1 else 4
+    top = LEGEND_LINE * _legend_lines(series, width) + 18
     bottom = 34
     plot = height - top - bottom - 14
     n = max(len(columns), 1)
@@ -150,7 +169,7 @@ def vbar(
         _defs(uid),
     ]
     if len(series) > 1:
-        parts += _legend(uid, series, 0)
+        parts += _legend(uid, series, width)
     base = height - bottom
     parts.append(f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="{TEXT}"/>')
     for i, col in enumerate(columns):

@@ -118,6 +118,7 @@ def charts(board: Dashboard) -> dict[str, Markup]:
                     f"{s.counts.delivered + s.counts.failed})")
                 for s in steps
             ],
+            width=420, label_width=110, note_width=120,
         ),
         "stops": hbar(
             "chart-stops",
@@ -130,6 +131,7 @@ def charts(board: Dashboard) -> dict[str, Markup]:
                     emphasis=stops_high(s))
                 for s in steps
             ],
+            width=440, label_width=100, note_width=190,
         ),
         "days": vbar(
             "chart-days",
@@ -147,12 +149,14 @@ def charts(board: Dashboard) -> dict[str, Markup]:
             "Actieve inschrijvingen per fase (kinderen en zwangerschappen)",
             (Series("kinderen", "solid"),),
             [Row(stage, (n,)) for stage, n in board.now.enrollments.items()],
+            width=420, label_width=110,
         ),
         "signups": vbar(
             "chart-signups",
             "Nieuwe inschrijvingen per week",
             (Series("inschrijvingen", "solid"),),
             [Row(f"wk {w.week}", (w.count,)) for w in board.signups],
+            width=420, height=180,
         ),
     }
 
