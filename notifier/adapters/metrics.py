@@ -21,6 +21,8 @@ from prometheus_client import (
 from prometheus_client import multiprocess as _multiprocess
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -47,6 +49,27 @@ PROVIDER_ERRORS = Counter(
     ["channel", "code"],
     registry=PROCESS,
 )
+
+
+_PENDING = "notifier.metrics.pending"
+
+
+def after_commit(session: Session, record: Callable[..., None], *args: object) -> None:
+    """Run ``record(*args)`` once ``session`` commits; never if it rolls back. A count must
+    not come from a transaction that did not happen (a callback that lost a race and is
+    retried would be counted twice)."""
+    session.info.setdefault(_PENDING, []).append((record, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed(session: Session) -> None:
+    for record, args in session.info.pop(_PENDING, []):
+        record(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def message_status(channel: str, status: str, count: int = 1) -> None:

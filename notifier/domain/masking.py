@@ -15,8 +15,9 @@ from typing import Any
 # E.164 (with "+", "%2B" or "00"), then the Dutch national mobile form 06 with optional separator.
 _INTERNATIONAL = re.compile(r"(?<![\w%])(\+|%2[Bb]|00)([1-9]\d{7,14})(?!\d)")
 _DUTCH_MOBILE = re.compile(r"(?<![\w+%])06([-\s]?)(\d{8})(?!\d)")
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # what RFC 5322 allows unquoted before the @
 _EMAIL = re.compile(
-    r"(?<![\w.+-])([\w.+-])[\w.+-]*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})", re.UNICODE
+    rf"(?<!{_LOCAL})({_LOCAL}){_LOCAL}*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]+)"
 )
 
 

@@ -205,7 +205,9 @@ def active_alerts(
     alerts = [
         ActiveAlert(i.rule, i.summary, i.last_value, i.opened_at)
         for i in session.scalars(
-            select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.opened_at)
+            select(Incident)
+            .where(Incident.resolved_at.is_(None))
+            .order_by(Incident.opened_at, Incident.id)
         )
     ]
     if now is not None and all(a.rule != SCHEDULER_STALE for a in alerts):

@@ -72,16 +72,17 @@ def expire_overdue(session: Session, now: datetime) -> int:
         )
     )
     for channel in set(channels):
-        metrics.message_status(channel, "expired", channels.count(channel))
+        count = channels.count(channel)
+        metrics.after_commit(session, metrics.message_status, channel, "expired", count)
     if channels:
         log.info("messages.expired", count=len(channels))
     return len(channels)
 
 
-def _end(message: Message, status: str, reason: str | None) -> str:
+def _end(session: Session, message: Message, status: str, reason: str | None) -> str:
     """A claimed message that will not be sent: suppressed, expired or failed, with why."""
     message.status, message.reason = status, reason
-    metrics.message_status(message.channel, status)
+    metrics.after_commit(session, metrics.message_status, message.channel, status)
     log.info(
         "message.not_sent",
         message_id=message.id,
@@ -194,7 +195,7 @@ def prepare_many(
             result[message.id] = _prepare_claimed(session, message, ctx, now)
         except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
             message.attempts, message.updated_at = message.attempts - 1, ctx.clock()
-            result[message.id] = _end(message, "failed", f"could not render: {exc}"[:300])
+            result[message.id] = _end(session, message, "failed", f"could not render: {exc}"[:300])
     del loaded
     return result
 
@@ -215,14 +216,14 @@ def _prepare_claimed(
     programme = version_programme(session, message.programme_version_id or 0)
     step = next((s for s in programme.steps if s.key == message.step_key), None)
     if message.expires_at < now:
-        return _end(message, "expired", "send window passed")
+        return _end(session, message, "expired", "send window passed")
     blocked = (
         "step no longer in the programme"
         if step is None
         else _blocked(message, family, recipient, step.anchor)
     )
     if blocked is not None or family is None or recipient is None or step is None:
-        return _end(message, "suppressed", blocked)
+        return _end(session, message, "suppressed", blocked)
     if (
         family.paused_until
         and hours.today(now) <= family.paused_until
@@ -230,7 +231,7 @@ def _prepare_claimed(
     ):
         after = hours.slot(family.paused_until + timedelta(days=1), recipient.preferred_time)
         if after > message.expires_at:  # the window closes during the pause
-            return _end(message, "suppressed", "paused")
+            return _end(session, message, "suppressed", "paused")
         message.status, message.due_at = "scheduled", after  # goes when the pause is over
         message.reason, message.attempts = "waiting for the pause to end", message.attempts - 1
         return "waiting for the pause to end"
@@ -305,8 +306,9 @@ def send_one(
                 )
                 .returning(Message.channel)
             )
+            if channel is not None:
+                metrics.after_commit(session, metrics.message_status, channel, "failed")
         if channel is not None:
-            metrics.message_status(channel, "failed")
             log.warning("message.not_sent", message_id=message_id, status="failed", reason=str(exc))
         return "failed"
     if isinstance(prepared, str):
@@ -324,7 +326,7 @@ def _send(
     between carries the message id."""
     with bound(message_id=prepared.id, channel=prepared.channel):
         ctx.limiter(prepared.channel)
-        log.debug("message.sending")
+        log.debug("message.sending", to=prepared.to)  # masked by the log processor
         outcome = channels[prepared.channel].send(prepared)
         return record(factory, prepared.id, outcome, ctx.clock)
 

@@ -42,17 +42,22 @@ def lock_sending(session: Session, message_id: int) -> Message | None:
     ).first()
 
 
-def accepted(message: Message, now: datetime) -> None:
+def accepted(session: Session, message: Message, now: datetime) -> None:
     """The provider took the message (first time only): counted, and its latency observed."""
     if message.sent_at is None:
         message.sent_at = now
-        metrics.message_status(message.channel, "sent")
-        metrics.send_latency(message.channel, (now - message.due_at).total_seconds())
+        metrics.after_commit(session, metrics.message_status, message.channel, "sent")
+        latency = (now - message.due_at).total_seconds()
+        metrics.after_commit(session, metrics.send_latency, message.channel, latency)
 
 
-def reached(message: Message, status: str) -> None:
+def reached(session: Session, message: Message, status: str) -> None:
     """Count a message that reached ``status`` (delivered, failed, suppressed, expired...)."""
-    metrics.message_status(message.channel, status)
+    metrics.after_commit(session, metrics.message_status, message.channel, status)
+
+
+def provider_error(session: Session, channel: str, code: str) -> None:
+    metrics.after_commit(session, metrics.provider_error, channel, code)
 
 
 def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
@@ -62,9 +67,9 @@ def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: date
         return "not sending"
     status = _apply(session, message, outcome, now)
     if outcome.error_code:
-        metrics.provider_error(message.channel, outcome.error_code)
+        provider_error(session, message.channel, outcome.error_code)
     if status not in ("sending", "sent"):  # "sent" was counted by ``accepted``
-        reached(message, "retry" if status == "queued" else status)
+        reached(session, message, "retry" if status == "queued" else status)
     log.info(
         "message.outcome",
         message_id=message.id,
@@ -88,7 +93,7 @@ def _apply(session: Session, message: Message, outcome: Outcome, now: datetime) 
         message.error_code = outcome.error_code
     if outcome.result in (Result.ACCEPTED, Result.DELIVERED):
         message.status = "sent" if outcome.result is Result.ACCEPTED else "delivered"
-        accepted(message, now)
+        accepted(session, message, now)
         message.sent_at = now
         if outcome.result is Result.DELIVERED:
             message.delivered_at = now
@@ -174,7 +179,8 @@ def _suppress_pending(
         .where(Message.status.in_(("scheduled", "queued")))
         .values(status="suppressed", reason=reason, updated_at=now)
     )
-    metrics.message_status(channel, "suppressed", int(result.rowcount or 0))  # type: ignore[attr-defined]
+    suppressed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    metrics.after_commit(session, metrics.message_status, channel, "suppressed", suppressed)
 
 
 def _fall_back_to_email(

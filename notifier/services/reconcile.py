@@ -32,7 +32,7 @@ def reconcile(session: Session, message_id: int, provider: SentLookup | None, no
         return "not sending"
     status = _decide(session, message, provider, now)
     if status != "sent":
-        reached(message, "retry" if status == "queued" else status)
+        reached(session, message, "retry" if status == "queued" else status)
     log.info("message.reconciled", message_id=message.id, channel=message.channel, status=status)
     return status
 
@@ -44,7 +44,7 @@ def _decide(session: Session, message: Message, provider: SentLookup | None, now
         for sent in provider.sent_since(recipient.phone, since):
             if message.body and sent.body.strip() == message.body.strip():
                 message.status, message.provider_ref = "sent", sent.sid
-                accepted(message, now)
+                accepted(session, message, now)
                 message.reason = "reconciled: the provider had accepted it"
                 message.updated_at = now
                 return message.status

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Message, Recipient
 from notifier.adapters.logs import get_logger
@@ -16,6 +15,7 @@ from notifier.services.outcomes import (
     STOPPED_BY_RECIPIENT,
     accepted,
     apply_sms_failure,
+    provider_error,
     reached,
 )
 
@@ -94,7 +94,7 @@ def _apply_status(
         return f"ignored: already {message.status}"
     message.provider_ref = sid
     message.status, message.updated_at = ours, now
-    accepted(message, now)
+    accepted(session, message, now)
     if ours == "delivered":
         message.delivered_at, message.reason = now, None
     if ours == "failed":
@@ -103,12 +103,12 @@ def _apply_status(
             f" ({error_code})" if error_code else ""
         )
         if error_code:
-            metrics.provider_error(message.channel, error_code)
+            provider_error(session, message.channel, error_code)
         recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
         if recipient is not None and error_code in STOPPED_BY_RECIPIENT | BAD_NUMBER:
             apply_sms_failure(
                 session, message, recipient, Outcome(Result.FAILED, error_code=error_code), now
             )
     if message.status != "sent":
-        reached(message, message.status)
+        reached(session, message, message.status)
     return message.status

@@ -1,0 +1,47 @@
+"""Masking phone numbers and email addresses in log text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from notifier.domain.masking import mask_text, mask_value
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("+31612345678", "+316******78"),
+    ("to +31612345678.", "to +316******78."),
+    ("0612345678", "06******78"),
+    ("06-12345678", "06-******78"),
+    ("bel 06 12345678 graag", "bel 06 ******78 graag"),
+    ("0031612345678", "00316******78"),
+    ("To=%2B31612345678&Body=x", "To=%2B316******78&Body=x"),
+    ("samira@example.nl", "s***@example.nl"),
+    ("<samira.el-amrani+ks@mail.example.co.uk>", "<s***@mail.example.co.uk>"),
+    ("samira%40example.nl", "s***%40example.nl"),
+    ("SMa0612345678b3c", "SMa0612345678b3c"),  # inside a Twilio SID: not a number
+    ("id 1234567 at 2026-11-29T10:00:00+00:00", "id 1234567 at 2026-11-29T10:00:00+00:00"),
+    ("", ""),
+])
+def test_mask_text(text, masked):
+    assert mask_text(text) == masked
+
+
+def test_mask_value_goes_into_mappings_and_lists():
+    event = {"to": "+31612345678", "params": {"To": ["0612345678"], "n": 3}, "ok": True}
+    assert mask_value(event) == {
+        "to": "+316******78", "params": {"To": ["06******78"], "n": 3}, "ok": True}
+
+
+@given(st.from_regex(r"\+31 ?6[0-9]{8}", fullmatch=True), st.text(max_size=20))
+def test_no_dutch_mobile_survives(number, noise):
+    compact = number.replace(" ", "")
+    masked = mask_text(f"{noise} {compact} {noise}")
+    assert compact not in masked and compact[1:] not in masked
+
+
+@given(st.emails())
+def test_an_email_keeps_only_its_first_letter_and_domain(address):
+    local, _, domain = address.rpartition("@")
+    assert mask_text(f"mail {address} now") == f"mail {local[0]}***@{domain} now"
