@@ -10,7 +10,7 @@ import pytest
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Incident
 from tests.integration.admin_support import tables
-from tests.integration.staff_support import add_user, client_for, signed_in
+from tests.integration.staff_support import add_user, client_for, csrf_of, signed_in
 from tests.integration.stats_support import NOW, PERSONAL, seed_history
 
 STATUS_HEAD = ["gepland", "verstuurd", "afgeleverd", "mislukt", "verlopen", "tegengehouden",
@@ -116,11 +116,23 @@ def test_an_open_incident_is_a_banner_until_it_is_resolved(history):
         assert html.count('class="banner"') == 1, path
         assert ("Te weinig berichten afgeleverd (sinds 2026-11-04 10:30): delivery rate 80.0%"
                 in html), path
+    # a page rendered by a form post shows it too
+    token = csrf_of(admin.get("/staff/families").text)
+    posted = admin.post("/staff/families", data={"q": "06 1", "csrf_token": token})
+    assert posted.status_code == 400 and posted.text.count('class="banner"') == 1
     # a visitor on the sign-in page is not told
     assert 'class="banner"' not in client_for(history).get("/staff/login").text
     with unit_of_work(history.factory) as session:
         session.query(Incident).update({"resolved_at": NOW})
     assert 'class="banner"' not in admin.get("/staff/admin").text
+
+
+def test_a_scheduler_that_never_ticked_is_on_the_dashboard_but_not_a_banner(app):
+    add_user(app, "beheer@cjg.example", "admin")
+    admin = signed_in(app, "beheer@cjg.example")
+    page = admin.get("/staff/admin").text
+    assert "heeft nog nooit gelopen" in page
+    assert 'class="banner"' not in page and 'class="banner"' not in admin.get("/staff").text
 
 
 @pytest.mark.parametrize("role", ["author", "reviewer", "viewer"])

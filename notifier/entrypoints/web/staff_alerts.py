@@ -1,6 +1,6 @@
 """The alert banner on every staff page: the active alerts (services/alerts.py), in words.
 
-A small ASGI middleware puts a lazy list in ``request.state.alerts`` for GET requests under
+A small ASGI middleware puts a lazy list in ``request.state.alerts`` for requests under
 /staff; the layout (staff/base.html) iterates it while rendering, by which time the page's
 dependencies know whether someone is signed in. Only then are the alerts read (one short query
 on the incidents table): a visitor on the sign-in page sees none.
@@ -18,6 +18,7 @@ from notifier.bootstrap import App
 from notifier.domain import alerts as rules
 from notifier.domain.timing import AMSTERDAM
 from notifier.services.alerts import ActiveAlert, active_alerts, thresholds_from
+from notifier.services.delivery_stats import scheduler_health
 
 TITLES = {
     rules.DELIVERY_RATE: "Te weinig berichten afgeleverd",
@@ -35,8 +36,13 @@ def banner_text(alert: ActiveAlert) -> str:
 
 
 def current_banner(app: App) -> list[str]:
+    """The open incidents, and a scheduler that stopped ticking even if no incident was opened
+    (it is the scheduler that opens them). One that never ticked (a fresh or embedded set-up)
+    is not a banner on every page: the dashboard says so."""
+    now = app.now()
     with unit_of_work(app.factory) as session:
-        found = active_alerts(session, app.now(), thresholds_from(app.settings))
+        ticked = scheduler_health(session, now).last_tick_at is not None
+        found = active_alerts(session, now if ticked else None, thresholds_from(app.settings))
     return [banner_text(a) for a in found]
 
 
@@ -68,11 +74,7 @@ class StaffAlertsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].startswith("/staff")
-        ):
+        if scope["type"] == "http" and scope["path"].startswith("/staff"):
             state = scope.setdefault("state", {})
             state["alerts"] = BannerAlerts(scope["app"].state.notifier, state)
         await self.app(scope, receive, send)
