@@ -159,7 +159,7 @@ def test_of_two_schedulers_only_one_ticks_and_the_other_takes_over(stack, tmp_pa
     logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
 
     def ticks(log):
-        return log.read_text().count("tick by ")
+        return log.read_text().count('"event": "tick"')  # JSON lines
 
     def last_leader():
         with unit_of_work(app.factory) as session:
