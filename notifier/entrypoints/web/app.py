@@ -27,6 +27,9 @@ from notifier.entrypoints.web.routes import (
     staff_login,
     webhooks,
 )
+from notifier.entrypoints.web.routes.staff_admin import router as admin_router
+from notifier.entrypoints.web.routes.staff_families import router as families_router
+from notifier.entrypoints.web.staff_alerts import StaffAlertsMiddleware
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
@@ -40,6 +43,8 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     api.include_router(staff_enrol.router)
+    api.include_router(families_router)
+    api.include_router(admin_router)
     api.include_router(parent_signup.router)
     api.include_router(parent_confirm.router)
     api.include_router(parent_preferences.router)
@@ -49,6 +54,7 @@ def create_app(app: App | None = None) -> FastAPI:
     partner_api.install(api)
     api.include_router(metrics.router)
     api.add_middleware(RequestIdMiddleware)
+    api.add_middleware(StaffAlertsMiddleware)
     return api
 
 
