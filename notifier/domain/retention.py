@@ -12,6 +12,9 @@ from notifier.domain.family import ChildFacts, ChildStatus
 from notifier.domain.programme import Age, Anchor, Programme
 
 KEEP_AFTER_END = relativedelta(months=3)
+# A family that lost its baby and asked us to keep its data: kept this long after the loss
+# (about as long as the programme would have run), unless they erase it themselves sooner.
+KEEP_ON_REQUEST_AFTER_LOSS = relativedelta(years=2)
 TEXT_RETENTION = timedelta(days=30)
 
 
@@ -50,8 +53,12 @@ def erase_due(
     children: Sequence[ChildFacts],
     stopped_on: date | None,
     today: date,
+    kept_after_loss: bool = False,
 ) -> bool:
     """Whether a family's data is due for erasure on ``today``."""
+    losses = [c.lost_on for c in children if c.lost_on is not None]
+    if kept_after_loss and losses:
+        return today >= max(losses) + KEEP_ON_REQUEST_AFTER_LOSS
     if stopped_on is not None:
         return today >= stopped_on + KEEP_AFTER_END
     if not children:

@@ -19,12 +19,12 @@ from notifier.domain.programme import Programme
 from notifier.services import consent, family_changes
 from notifier.services.confirmation import start_confirmation
 from notifier.services.delivery import PREFERENCES_LINK_DAYS
+from notifier.services.privacy import KEEP_AFTER_LOSS
 
 PREFERENCES_MAX_AGE = PREFERENCES_LINK_DAYS * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # an unsubscribe link in an old email keeps working
 PAUSE_WEEKS = (2, 4, 8)
 MAX_PAUSE = timedelta(days=366)
-KEEP_AFTER_LOSS = "privacy.keep_after_loss"
 
 
 def preferences_link(public_url: str, secret: str, recipient_id: int) -> str:

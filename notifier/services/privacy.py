@@ -38,6 +38,8 @@ from notifier.domain.retention import TEXT_RETENTION, erase_due, longest_span_da
 from notifier.domain.timing import AMSTERDAM
 from notifier.services import consent
 
+KEEP_AFTER_LOSS = "privacy.keep_after_loss"  # the event a family records to keep its data
+
 LAST_SWEEP = "privacy_sweep_day"
 
 
@@ -322,17 +324,25 @@ def erase_expired(session: Session, programme: Programme, now: datetime, today: 
     )
     finished = session.scalars(
         select(Family)
-        .where(Family.status.in_(("active", "lost")))
+        .where(Family.status == "active")
         .where(~exists().where(Child.family_id == Family.id, running))
     ).all()
-    for family in [*stopped, *finished]:
+    # A loss ends the programme early, so the span pre-filter does not apply; there are few.
+    lost = session.scalars(select(Family).where(Family.status == "lost")).all()
+    for family in [*stopped, *finished, *lost]:
         ended = family.ended_at.astimezone(AMSTERDAM).date() if family.ended_at else None
         children = [child_facts(c) for c in family.children]
         if family.status in ("stopped", "ended") and ended is None:
             continue
-        if erase_due(programme, children, ended, today):
+        kept = family.status == "lost" and _asked_to_keep(session, family.id)
+        if erase_due(programme, children, ended, today, kept_after_loss=kept):
             erased.add(erase_family(session, family, now, "system", "retention"))
     return erased
+
+
+def _asked_to_keep(session: Session, family_id: int) -> bool:
+    query = select(Event.id).where(Event.family_id == family_id, Event.kind == KEEP_AFTER_LOSS)
+    return session.scalar(query.limit(1)) is not None
 
 
 def remove_old_replies(session: Session, now: datetime) -> int:

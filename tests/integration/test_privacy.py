@@ -133,3 +133,27 @@ def test_sms_replies_lose_text_and_number_after_30_days(app):
         assert sweep(session, programme, now, today()).replies_cleared == 1
         kept = session.scalars(select(InboundMessage.body).order_by(InboundMessage.id)).all()
         assert kept == [None, "nog een"]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_after_a_loss_data_goes_after_the_grace_period_unless_the_family_asked_to_keep_it(
+    app, keep
+):
+    from notifier.services.family_changes import report_loss
+    from notifier.services.privacy import KEEP_AFTER_LOSS
+
+    _confirmed(app)
+    now = datetime.now(UTC)
+    with unit_of_work(app.factory) as session:
+        family = session.scalars(select(Family)).one()
+        report_loss(session, family, today(), now)
+        if keep:
+            session.add(Event(family_id=family.id, kind=KEEP_AFTER_LOSS, source="web"))
+    with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
+        end = programme_end(programme, child_facts(session.scalars(select(Child)).one()))
+        report = sweep(session, programme, now, end + timedelta(days=96))
+        assert report.expired.families == (0 if keep else 1)
+        if keep:  # kept, but not for ever: two years after the loss it goes
+            later = today() + timedelta(days=2 * 366)
+            assert sweep(session, programme, now, later).expired.families == 1
