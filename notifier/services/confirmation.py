@@ -38,7 +38,8 @@ from notifier.services.delivery import send_one
 from notifier.services.system_messages import CONFIRM_STEP
 
 CONFIRM = "confirm"  # token purpose
-CONFIRM_PATH = "/bevestig/"  # the web page that reads the token (GET shows, POST confirms)
+# The web page that reads the token (GET shows, POST confirms), in the recipient's language.
+CONFIRM_PATH = {"nl": "/bevestig/", "en": "/en/confirm/"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _request(
         body = system_texts.sms(CONFIRM_STEP, recipient.language, {**context, "code": code})
     else:
         token = Tokens(secret).make(CONFIRM, {"c": request.public_id})
-        link = public_url.rstrip("/") + CONFIRM_PATH + token
+        path = CONFIRM_PATH.get(recipient.language, CONFIRM_PATH["nl"])
+        link = public_url.rstrip("/") + path + token
         email = system_texts.email(CONFIRM_STEP, recipient.language, {**context, "link": link})
         body = f"Subject: {email.subject}\n\n{email.text}"
     message = Message(

@@ -51,7 +51,7 @@ def code_sent_to(app: App, phone: str) -> str:
 
 def link_sent_to(app: App, email: str) -> str:
     texts = [m["text"] for m in outbox(app, "email") if m["to"] == email]
-    match = re.search(r"https://\S+/bevestig/(\S+)", texts[-1])
+    match = re.search(r"https://\S+/(?:bevestig|en/confirm)/(\S+)", texts[-1])
     assert match, texts[-1]
     return match.group(1)
 

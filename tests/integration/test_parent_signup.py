@@ -184,3 +184,14 @@ def test_a_second_caregiver_gets_their_own_confirmation(app: App) -> None:
     people = recipients(app)
     assert [p.phone for p in people] == ["+31612345678", "+31687654321"]
     assert [m["language"] for m in outbox(app)] == ["nl", "en"]
+
+
+def test_an_english_speaking_parent_gets_the_english_confirmation_page(app: App) -> None:
+    client = client_for(app)
+    post_form(client, "/en/signup",
+              form(app, phone="", email="parent@example.org", channels=["email"], language="en"))
+    path = link_in(outbox(app)[0]["text"], "/en/confirm/")
+    shown = client.get(path)
+    assert shown.status_code == 200 and 'lang="en"' in shown.text
+    done = client.post(path, data={"csrf_token": csrf_of(shown.text)})
+    assert done.status_code == 200 and recipients(app)[0].email_consent == "confirmed"

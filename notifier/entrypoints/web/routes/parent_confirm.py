@@ -14,11 +14,11 @@ from notifier.entrypoints.web.parent_pages import Form, message, page
 from notifier.entrypoints.web.parent_texts import Translator
 from notifier.entrypoints.web.routes.parent_signup import PATHS
 from notifier.entrypoints.web.signup_form import phone_problem
-from notifier.services.confirmation import confirm_by_code, confirm_by_token
+from notifier.services.confirmation import CONFIRM_PATH, confirm_by_code, confirm_by_token
 
 router = APIRouter(tags=["parents"], include_in_schema=False)
 
-LINK = {"nl": "/bevestig/", "en": "/en/confirm/"}
+LINK = CONFIRM_PATH
 CODE = {"nl": "/bevestig", "en": "/en/confirm"}
 
 
