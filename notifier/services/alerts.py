@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.base import Channel as ChannelPort
 from notifier.adapters.channels.base import OutgoingMessage, Result
-from notifier.adapters.db.tables import Incident, Message
+from notifier.adapters.db.tables import Incident, Message, StaffUser
 from notifier.adapters.logs import get_logger
 from notifier.config import Settings
 from notifier.domain.alerts import (
@@ -218,6 +218,14 @@ def active_alerts(
         if live is not None:
             alerts.append(ActiveAlert(live.rule, live.summary, live.value, None))
     return alerts
+
+
+def alert_recipients(session: Session, configured: list[str]) -> list[str]:
+    """Who gets alert emails: NOTIFIER_ALERT_EMAILS plus every active admin account."""
+    admins = session.scalars(
+        select(StaffUser.email).where(StaffUser.role == "admin", StaffUser.disabled.is_(False))
+    ).all()
+    return list(dict.fromkeys([*configured, *admins]))
 
 
 def email_notifier(channel: ChannelPort, recipients: list[str]) -> Notify:

@@ -16,7 +16,12 @@ from notifier.adapters.db.tables import Message, PlannerState
 from notifier.adapters.logs import get_logger
 from notifier.bootstrap import App
 from notifier.services import dispatch, privacy
-from notifier.services.alerts import email_notifier, evaluate_alerts, thresholds_from
+from notifier.services.alerts import (
+    alert_recipients,
+    email_notifier,
+    evaluate_alerts,
+    thresholds_from,
+)
 from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
 from notifier.services.publishing import current_programme
@@ -76,8 +81,9 @@ def scheduler_tick(
 
 def run_alerts(app: App, now: datetime) -> int:
     """Evaluate the alert rules; admins are emailed through the App's email channel."""
-    notify = email_notifier(app.channels["email"], app.settings.alert_recipients)
     with unit_of_work(app.factory) as session:
+        recipients = alert_recipients(session, app.settings.alert_recipients)
+        notify = email_notifier(app.channels["email"], recipients)
         sent = evaluate_alerts(session, now, notify, thresholds_from(app.settings))
     return len(sent)
 

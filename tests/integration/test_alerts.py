@@ -143,3 +143,18 @@ def test_the_banner_shows_a_silent_scheduler_even_without_an_incident(app):
         assert active_alerts(session, T0 + timedelta(minutes=4)) == []
         [alert] = active_alerts(session, T0 + timedelta(minutes=6))
     assert alert.since is None and alert.summary == "no scheduler tick for 6 min (alert after 5)"
+
+
+def test_admin_accounts_get_the_alerts_too_and_disabled_ones_do_not(alert_app, inbox):
+    from tests.integration.staff_support import add_user
+
+    add_user(alert_app, "Hoofd@CJG.example", "admin")
+    add_user(alert_app, "oud@cjg.example", "admin")
+    add_user(alert_app, "auteur@cjg.example", "author")
+    with unit_of_work(alert_app.factory) as session:
+        from notifier.services.staff_accounts import disable_user, find_user
+
+        disable_user(session, find_user(session, "oud@cjg.example"))
+    finished(alert_app, delivered=40, failed=10, when=T0 - timedelta(minutes=10))
+    assert scheduler_tick(alert_app, T0, None).alerts_sent == 1
+    assert sorted(to for to, _ in subjects(inbox)) == sorted([*ADMINS, "hoofd@cjg.example"])
