@@ -43,3 +43,9 @@ def count_segments(text: str) -> SegmentInfo:
         single, multi, encoding = 70, 67, "UCS-2"
     segments = 1 if units <= single else -(-units // multi)
     return SegmentInfo(encoding, units, segments if text else 0, non_gsm)
+
+
+def append_if_room(text: str, addition: str) -> str:
+    """``text`` with ``addition`` on a new line when that costs no extra SMS segment."""
+    longer = f"{text}\n{addition}"
+    return longer if count_segments(longer).segments <= count_segments(text).segments else text

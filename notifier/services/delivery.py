@@ -9,32 +9,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from notifier.adapters import metrics
+from notifier.adapters import metrics, system_texts
 from notifier.adapters.channels.base import Channel as ChannelPort
 from notifier.adapters.channels.base import Outcome, OutgoingMessage
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, ProgrammeVersion, Recipient
 from notifier.adapters.logs import bound, get_logger
-from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
+from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.errors import ScheduleError
 from notifier.domain.programme import Anchor, Channel
+from notifier.domain.segments import append_if_room
 from notifier.domain.timing import SendHours
-from notifier.services.composing import compose
+from notifier.services.composing import Composed, compose
 from notifier.services.outcomes import apply_outcome
 from notifier.services.publishing import version_programme
 from notifier.services.system_messages import is_system_message, prepare_system
 
 SENDABLE = ("scheduled", "queued")
 PREFERENCES_LINK_DAYS = 60
+
+
+def short_preferences_link(public_url: str, secret: str, recipient_id: int, today: date) -> str:
+    """The preferences link for an SMS: about 20 characters instead of about 90."""
+    code = ShortLinks(secret, PREFERENCES).make(recipient_id, today)
+    return f"{public_url.rstrip('/')}/k/{code}"
+
+
 log = get_logger("notifier.delivery")
 
 
@@ -270,6 +279,10 @@ def _prepare_claimed(
     composed = compose(
         programme, message.step_key, Channel(message.channel), message.language, context
     )
+    if message.channel == "sms":  # where there is room: how to change or stop, as a short link
+        link = short_preferences_link(base, ctx.tokens.secret, recipient.id, hours.today(now))
+        footer = system_texts.sms("sms-footer", message.language, {"link": link})
+        composed = Composed(append_if_room(composed.text, footer))
     message.body = (
         composed.text
         if composed.subject is None

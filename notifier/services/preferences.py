@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.tables import Event, Family, Recipient
-from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, Tokens
+from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Tokens
 from notifier.domain.enrolment import RecipientInput, normalise_email, normalise_phone
 from notifier.domain.errors import InputError
 from notifier.domain.programme import Programme
@@ -30,6 +30,14 @@ MAX_PAUSE = timedelta(days=366)
 def preferences_link(public_url: str, secret: str, recipient_id: int) -> str:
     token = Tokens(secret).make(PREFERENCES, {"r": recipient_id})
     return f"{public_url.rstrip('/')}/p/{token}"
+
+
+def long_token_for_short(session: Session, secret: str, code: str, today: date) -> str:
+    """The full preferences token behind a short SMS link (InputError when forged or expired)."""
+    recipient_id = ShortLinks(secret, PREFERENCES).read(code, today, PREFERENCES_LINK_DAYS)
+    if session.get(Recipient, recipient_id) is None:
+        raise InputError("this link is not valid")
+    return Tokens(secret).make(PREFERENCES, {"r": recipient_id})
 
 
 def recipient_from_link(

@@ -234,3 +234,46 @@ def test_one_click_unsubscribe_works_without_login_or_csrf(app: App) -> None:
     with unit_of_work(app.factory) as session:
         how = session.scalars(select(Event.detail).where(Event.kind == "consent.withdrawn")).all()
     assert how == [{"how": "one-click unsubscribe"}]
+
+
+def test_an_sms_carries_a_short_link_to_the_same_page_and_a_forged_one_leads_nowhere(
+    database_url: str, tmp_path: Path, default_programme: Programme
+) -> None:
+    import re
+    from datetime import UTC, datetime
+
+    from notifier.domain.timing import AMSTERDAM
+    from notifier.services.ticking import tick
+
+    app = parents_app(database_url, tmp_path / "var", default_programme)
+    enrolled(app, email=None, phone="+31612345678", weeks_pregnant=8)  # kraamzorg-aanmelden
+    ten = datetime.combine(today_of(app), datetime.min.time().replace(hour=10), AMSTERDAM)
+    tick(app, ten.astimezone(UTC), send=True)
+    [sms] = [m for m in outbox(app) if m["channel"] == "sms"]
+    found = re.search(r"\nWijzigen of stoppen: https://kansrijkestart\.test(/k/\S+)$", sms["text"])
+    assert found, sms["text"]
+    assert len(found.group(1)) < 26 and "3161234" not in found.group(1)
+    client = client_for(app)
+    hop = client.get(found.group(1))
+    assert hop.status_code == 303 and hop.headers["location"].startswith("/p/")
+    page = client.get(hop.headers["location"])
+    assert page.status_code == 200 and "Je berichten instellen" in page.text
+    code = found.group(1).removeprefix("/k/")
+    forged = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert client.get(f"/k/{forged}").status_code == 410
+    assert client.get("/k/not-a-code").status_code == 410
+    app.engine.dispose()
+
+
+def test_no_short_link_when_it_would_cost_another_sms_segment(app: App) -> None:
+    from datetime import UTC, datetime
+
+    from notifier.domain.segments import count_segments
+    from notifier.domain.timing import AMSTERDAM
+    from notifier.services.ticking import tick
+
+    enrolled(app, email=None, phone="+31612345678", weeks_pregnant=10)  # mini: kraamzorg
+    ten = datetime.combine(today_of(app), datetime.min.time().replace(hour=10), AMSTERDAM)
+    tick(app, ten.astimezone(UTC), send=True)
+    [sms] = [m for m in outbox(app) if m["channel"] == "sms"]
+    assert "/k/" not in sms["text"] and count_segments(sms["text"]).segments == 1

@@ -194,6 +194,19 @@ def _field_error(field: str, exc: InputError, t: Translator) -> str:
     }.get(field, t("err.generic"))
 
 
+@router.get("/k/{code}", response_class=HTMLResponse)
+def short_link(request: Request, app: AppDep, code: str) -> Response:
+    """The short link in an SMS leads to the same page as the email's long one."""
+    with unit_of_work(app.factory) as session:
+        try:
+            token = preferences.long_token_for_short(
+                session, app.settings.secret_key, code, app.hours.today(app.now())
+            )
+        except InputError:
+            return _expired(request, _lang(request, None))
+    return RedirectResponse(f"/p/{token}", status_code=303)
+
+
 @router.get("/p/{token}", response_class=HTMLResponse)
 def show(request: Request, app: AppDep, token: str) -> Response:
     with unit_of_work(app.factory) as session:
