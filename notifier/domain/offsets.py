@@ -7,6 +7,7 @@ February. Weeks are 7 days.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,9 +58,19 @@ class Offset:
         )
 
     def apply(self, day: date) -> date:
-        """``day`` moved by this offset."""
-        result: date = day + self._delta()
-        return result
+        """``day`` moved by this offset: months and years first (the day of the month clamped
+        to the month's end), then weeks and days; what ``day + self._delta()`` gives, without
+        building a ``relativedelta`` (the planner calls this for every slot)."""
+        sign = -1 if self.negative else 1
+        months = sign * (12 * self.years + self.months)
+        if months:
+            index = day.year * 12 + day.month - 1 + months
+            year, month = divmod(index, 12)
+            month += 1
+            last = monthrange(year, month)[1] if day.day > 28 else 28
+            day = date(year, month, min(day.day, last))
+        days = sign * (7 * self.weeks + self.days)
+        return day + timedelta(days=days) if days else day
 
     def approx_days(self) -> int:
         """A rough length in days (for ordering and sanity checks only)."""

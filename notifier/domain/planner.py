@@ -214,10 +214,17 @@ class _CapLedger:
             self.counts[day] = self.counts.get(day, 0) + 1
 
     def fits(self, day: date) -> bool:
-        span = self.rule.days
-        for start_back in range(span):
-            start = day - timedelta(days=start_back)
-            total = sum(self.counts.get(start + timedelta(days=i), 0) for i in range(span))
+        """One more nudge on ``day`` keeps every ``span``-day period that holds ``day`` within
+        the limit (a sliding sum over the days ``day - span + 1 .. day + span - 1``)."""
+        span, counts = self.rule.days, self.counts
+        if not counts:
+            return span <= 0 or self.rule.limit >= 1
+        first = day - timedelta(days=span - 1)
+        per_day = [counts.get(first + timedelta(days=i), 0) for i in range(2 * span - 1)]
+        total = sum(per_day[:span])
+        for start in range(span):
+            if start:
+                total += per_day[start + span - 1] - per_day[start - 1]
             if total + 1 > self.rule.limit:
                 return False
         return True

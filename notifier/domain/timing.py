@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -21,7 +22,7 @@ class SendHours:
     margin: timedelta = timedelta(minutes=30)  # the latest slot is this long before ``end``
 
     def local(self, day: date, at: time) -> datetime:
-        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+        return _local(day, at, self.zone)
 
     @property
     def latest_slot(self) -> time:
@@ -68,3 +69,10 @@ class SendHours:
     def window_end(self, last_day: date) -> datetime:
         """The last instant a message whose window ends on ``last_day`` may be sent."""
         return self.local(last_day, self.end)
+
+
+@lru_cache(maxsize=4096)
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time (memoised: the planner asks for the same few
+    times on the same few days for every family)."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)

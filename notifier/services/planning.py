@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from notifier.adapters.db.family_repository import chunks, load_facts, load_history
+from notifier.adapters.db.family_repository import chunks, id_filters, load_facts, load_history
 from notifier.adapters.db.tables import Child, Family, Message, Nudge, PlannerState
 from notifier.domain.family import FamilyFacts
 from notifier.domain.planner import (
@@ -38,7 +38,8 @@ from notifier.domain.timing import SendHours
 
 LAST_PLANNED = "last_planned_day"
 NUDGES: Table = Nudge.__table__  # type: ignore[assignment]
-BATCH = 2000
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+BATCH = 10_000
 PLANNABLE = ("active", "lost")
 
 
@@ -121,9 +122,13 @@ class _RelevantSlots:
 
 
 def _insert(
-    session: Session, table: Any, rows: list[dict[str, Any]], returning: Any = None
+    session: Session,
+    table: Any,
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    returning: Any = None,
 ) -> list[Any]:
-    """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (all with the same keys).
+    """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (tuples of the columns ``names``).
 
     On PostgreSQL the rows go as one array per column through ``unnest``: one short statement
     instead of pages of ``VALUES`` with thousands of parameters, which cost more to build and
@@ -132,12 +137,13 @@ def _insert(
     if not rows:
         return []
     statement: Any
+    params: Any
     if session.get_bind().dialect.name == "postgresql":
-        names = list(rows[0])
-        statement = _unnest_insert(table, tuple(names))
-        params: Any = {name: [row[name] for row in rows] for name in names}
+        statement = _unnest_insert(table, names)
+        params = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
     else:
-        statement, params = sqlite.insert(table).on_conflict_do_nothing(), rows
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+        params = [dict(zip(names, row, strict=True)) for row in rows]
     if returning is not None:
         return list(session.execute(statement.returning(*returning), params).all())
     session.execute(statement, params)
@@ -181,16 +187,12 @@ def plan(
     result = PlanResult(today)
 
     due = steps_due(session, programme, first, today)
-    sliced = set(due)
     deferred = set(session.scalars(select(Nudge.family_id).where(Nudge.status == "deferred")))
     replan = set(session.scalars(select(Family.id).where(Family.replan)))
     active: set[int] = set()
-    candidates = sorted(sliced | deferred | replan)
-    for part in chunks(candidates, 5000):
+    for where in id_filters(session, Family.id, sorted(due.keys() | deferred | replan)):
         active.update(
-            session.scalars(
-                select(Family.id).where(Family.id.in_(part)).where(Family.status.in_(PLANNABLE))
-            )
+            session.scalars(select(Family.id).where(where).where(Family.status.in_(PLANNABLE)))
         )
     max_window = max((s.window.approx_days() for s in programme.steps), default=0) + 31
     history_from = today - timedelta(days=cap.days + max_window)
@@ -210,8 +212,9 @@ def plan(
             history.update(full)
             nudge_ids.update(full_nudge_ids)
         decisions: list[tuple[int, Decision]] = []
+        no_history: dict[tuple[int, str], NudgeRecord] = {}
         for family_id in part:
-            family, records = facts[family_id], history.get(family_id, {})
+            family, records = facts[family_id], history.get(family_id, no_history)
             everything = family_id in replan
             for decision in plan_family(
                 programme,
@@ -229,8 +232,8 @@ def plan(
         result.families += len(part)
 
     replanned = sorted(replan & active) + sorted(replan - active)
-    for part in chunks(replanned):
-        session.execute(update(Family).where(Family.id.in_(part)).values(replan=False))
+    for where in id_filters(session, Family.id, replanned):
+        session.execute(update(Family).where(where).values(replan=False))
     if last is None or today > last:
         session.merge(PlannerState(key=LAST_PLANNED, value=today.isoformat()))
     return result
@@ -243,29 +246,47 @@ def _write(
     version_id: int | None,
     result: PlanResult,
 ) -> None:
-    new_rows, changed = [], []
+    """Write the decisions: new nudge records, changed ones, and the messages of the placed
+    ones (rows built as tuples, sent as one list per column)."""
+    by_status = result.by_status
+    new_nudges: list[tuple[Any, ...]] = []
+    changed: list[dict[str, Any]] = []
     for family_id, d in decisions:
-        counter = d.status.value
-        result.by_status[counter] = result.by_status.get(counter, 0) + 1
-        row = {"status": d.status.value, "reason": d.reason, "planned_on": d.planned_on}
-        if d.key in nudge_ids:
-            changed.append({"nudge_id": nudge_ids[d.key], **row})
-        else:
-            new_rows.append(
+        status = d.status.value
+        by_status[status] = by_status.get(status, 0) + 1
+        nudge_id = nudge_ids.get(d.key)
+        if nudge_id is not None:
+            changed.append(
                 {
-                    "family_id": family_id,
-                    "child_id": d.slot.lead.id,
-                    "step_key": d.slot.step.key,
-                    "day": d.slot.day,
-                    "priority": d.slot.step.priority.value,
-                    "programme_version_id": version_id,
-                    **row,
+                    "nudge_id": nudge_id,
+                    "status": status,
+                    "reason": d.reason,
+                    "planned_on": d.planned_on,
                 }
             )
-    for row in _insert(
-        session, Nudge.__table__, new_rows, returning=(Nudge.child_id, Nudge.step_key, Nudge.id)
+            continue
+        slot = d.slot
+        new_nudges.append(
+            (
+                family_id,
+                slot.lead.id,
+                slot.step.key,
+                slot.day,
+                slot.step.priority.value,
+                version_id,
+                status,
+                d.reason,
+                d.planned_on,
+            )
+        )
+    for child_id, step_key, nudge_id in _insert(
+        session,
+        NUDGES,
+        _NUDGE_COLUMNS,
+        new_nudges,
+        returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
     ):
-        nudge_ids[(row.child_id, row.step_key)] = row.id
+        nudge_ids[(child_id, step_key)] = nudge_id
     if changed:
         session.execute(
             update(NUDGES)
@@ -278,26 +299,52 @@ def _write(
             changed,
         )
     messages = [
-        {
-            "nudge_id": nudge_ids.get(d.key),
-            "family_id": family_id,
-            "child_id": d.slot.lead.id,
-            "recipient_id": m.recipient_id,
-            "step_key": d.slot.step.key,
-            "channel": m.channel.value,
-            "language": m.language,
-            "programme_version_id": version_id,
-            "due_at": m.due_at,
-            "expires_at": m.expires_at,
-            "status": "scheduled",
-        }
+        (
+            nudge_ids.get(d.key),
+            family_id,
+            d.slot.lead.id,
+            m.recipient_id,
+            d.slot.step.key,
+            m.channel.value,
+            m.language,
+            version_id,
+            m.due_at,
+            m.expires_at,
+            "scheduled",
+        )
         for family_id, d in decisions
         if d.status is NudgeStatus.PLACED
         for m in d.messages
     ]
-    _insert(session, Message.__table__, messages)
+    _insert(session, MESSAGES, _MESSAGE_COLUMNS, messages)
     result.messages += len(messages)
-    result.placed = result.by_status.get("placed", 0)
-    result.deferred = result.by_status.get("deferred", 0)
-    result.skipped = result.by_status.get("skipped", 0)
-    result.cancelled = result.by_status.get("cancelled", 0)
+    result.placed = by_status.get("placed", 0)
+    result.deferred = by_status.get("deferred", 0)
+    result.skipped = by_status.get("skipped", 0)
+    result.cancelled = by_status.get("cancelled", 0)
+
+
+_NUDGE_COLUMNS = (
+    "family_id",
+    "child_id",
+    "step_key",
+    "day",
+    "priority",
+    "programme_version_id",
+    "status",
+    "reason",
+    "planned_on",
+)
+_MESSAGE_COLUMNS = (
+    "nudge_id",
+    "family_id",
+    "child_id",
+    "recipient_id",
+    "step_key",
+    "channel",
+    "language",
+    "programme_version_id",
+    "due_at",
+    "expires_at",
+    "status",
+)
