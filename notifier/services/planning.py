@@ -17,11 +17,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from notifier.adapters.db.family_repository import chunks, id_filters, load_facts, load_history
+from notifier.adapters.db.base import utcnow
+from notifier.adapters.db.family_repository import (
+    chunks,
+    fetch,
+    id_filters,
+    load_facts,
+    load_history,
+)
 from notifier.adapters.db.tables import Child, Family, Message, Nudge, PlannerState
 from notifier.domain.family import FamilyFacts
 from notifier.domain.planner import (
@@ -64,22 +71,33 @@ def _anchor_column(step: Step) -> Any:
 
 
 def steps_due(
-    session: Session, programme: Programme, first: date, last: date
+    session: Session, programme: Programme, first: date, last: date, *, plannable: bool = False
 ) -> dict[int, set[str]]:
-    """Per family, the keys of its steps whose day falls in [first, last]: one range query per
-    step."""
+    """Per family, the keys of its steps whose day falls in [first, last]: one indexed range
+    query per step on its anchor column, all sent as one statement (``UNION ALL``). With
+    ``plannable``, only families whose status lets them be planned."""
     found: dict[int, set[str]] = {}
     if first > last:
         return found
-    for step in programme.steps:
+    queries = []
+    for index, step in enumerate(programme.steps):
         anchors = step.offset.anchors_for(first, last)
         if anchors is None:
             continue
-        column = _anchor_column(step)
-        for family_id in session.scalars(
-            select(Child.family_id).where(column.between(*anchors)).where(Child.status != "ended")
-        ):
-            found.setdefault(family_id, set()).add(step.key)
+        query = (
+            select(Child.family_id, literal(index))
+            .where(_anchor_column(step).between(*anchors))
+            .where(Child.status != "ended")
+        )
+        if plannable:
+            query = query.join(Family, Family.id == Child.family_id).where(
+                Family.status.in_(PLANNABLE)
+            )
+        queries.append(query)
+    keys = [step.key for step in programme.steps]
+    for part in chunks(queries, 400):  # SQLite allows 500 terms in a compound select
+        for family_id, index in fetch(session, union_all(*part)):
+            found.setdefault(family_id, set()).add(keys[index])
     return found
 
 
@@ -181,19 +199,29 @@ def plan(
     cap: CapRule,
 ) -> PlanResult:
     """Plan ``today`` (the local date of ``now``). Idempotent; the caller's unit of work commits."""
+    session.flush()  # the queries below go past the ORM (rows, not objects)
     today = hours.today(now)
     last = _last_planned(session)
     first = (last + timedelta(days=1)) if last else today
     result = PlanResult(today)
 
-    due = steps_due(session, programme, first, today)
-    deferred = set(session.scalars(select(Nudge.family_id).where(Nudge.status == "deferred")))
-    replan = set(session.scalars(select(Family.id).where(Family.replan)))
-    active: set[int] = set()
-    for where in id_filters(session, Family.id, sorted(due.keys() | deferred | replan)):
-        active.update(
-            session.scalars(select(Family.id).where(where).where(Family.status.in_(PLANNABLE)))
+    due = steps_due(session, programme, first, today, plannable=True)
+    active = set(due)
+    active.update(
+        family_id
+        for (family_id,) in fetch(
+            session,
+            select(Nudge.family_id)
+            .join(Family, Family.id == Nudge.family_id)
+            .where(Nudge.status == "deferred")
+            .where(Family.status.in_(PLANNABLE)),
         )
+    )
+    replan: set[int] = set()
+    for family_id, status in fetch(session, select(Family.id, Family.status).where(Family.replan)):
+        replan.add(family_id)
+        if status in PLANNABLE:
+            active.add(family_id)
     max_window = max((s.window.approx_days() for s in programme.steps), default=0) + 31
     history_from = today - timedelta(days=cap.days + max_window)
     deadlines = tuple(s for s in programme.steps if s.priority is Priority.DEADLINE)
@@ -247,7 +275,7 @@ def _write(
     result: PlanResult,
 ) -> None:
     """Write the decisions: new nudge records, changed ones, and the messages of the placed
-    ones (rows built as tuples, sent as one list per column)."""
+    ones. On PostgreSQL new rows go through ``COPY`` (see ``_copy_write``)."""
     by_status = result.by_status
     new_nudges: list[tuple[Any, ...]] = []
     changed: list[dict[str, Any]] = []
@@ -279,14 +307,16 @@ def _write(
                 d.planned_on,
             )
         )
-    for child_id, step_key, nudge_id in _insert(
-        session,
-        NUDGES,
-        _NUDGE_COLUMNS,
-        new_nudges,
-        returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
-    ):
-        nudge_ids[(child_id, step_key)] = nudge_id
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if new_nudges and not postgres:
+        for child_id, step_key, nudge_id in _insert(
+            session,
+            NUDGES,
+            _NUDGE_COLUMNS,
+            new_nudges,
+            returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
+        ):
+            nudge_ids[(child_id, step_key)] = nudge_id
     if changed:
         session.execute(
             update(NUDGES)
@@ -316,12 +346,65 @@ def _write(
         if d.status is NudgeStatus.PLACED
         for m in d.messages
     ]
-    _insert(session, MESSAGES, _MESSAGE_COLUMNS, messages)
+    if postgres:
+        _copy_write(session, new_nudges, messages)
+    else:
+        _insert(session, MESSAGES, _MESSAGE_COLUMNS, messages)
     result.messages += len(messages)
     result.placed = by_status.get("placed", 0)
     result.deferred = by_status.get("deferred", 0)
     result.skipped = by_status.get("skipped", 0)
     result.cancelled = by_status.get("cancelled", 0)
+
+
+def _copy_write(
+    session: Session, nudges: list[tuple[Any, ...]], messages: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: ``COPY`` the new rows into temporary tables, then move them with one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per table (the same statement as ever, fed
+    by ``COPY``, which formats rows in C instead of binding one array element at a time).
+    A message of a nudge inserted here gets the new nudge's id by its key (child, step)."""
+    if not nudges and not messages:
+        return
+    now = utcnow()
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
+        for table, names, rows in (
+            ("nudges", _NUDGE_COLUMNS, nudges),
+            ("messages", _MESSAGE_COLUMNS, messages),
+        ):
+            if not rows:
+                continue
+            columns = ", ".join(names)
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS planned_{table} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY planned_{table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(_MOVE[table], {"now": now})
+
+
+_MOVE = {
+    "nudges": (
+        "WITH moved AS (DELETE FROM planned_nudges RETURNING *) "
+        "INSERT INTO nudges (family_id, child_id, step_key, day, priority, programme_version_id, "
+        "status, reason, planned_on, created_at, updated_at) "
+        "SELECT family_id, child_id, step_key, day, priority, programme_version_id, status, "
+        "reason, planned_on, %(now)s, %(now)s FROM moved ON CONFLICT DO NOTHING"
+    ),
+    "messages": (
+        "WITH moved AS (DELETE FROM planned_messages RETURNING *) "
+        "INSERT INTO messages (nudge_id, family_id, child_id, recipient_id, step_key, channel, "
+        "language, programme_version_id, due_at, expires_at, status, attempts, created_at, "
+        "updated_at) "
+        "SELECT coalesce(m.nudge_id, (SELECT n.id FROM nudges n WHERE n.child_id = m.child_id "
+        "AND n.step_key = m.step_key)), m.family_id, m.child_id, m.recipient_id, m.step_key, "
+        "m.channel, m.language, m.programme_version_id, m.due_at, m.expires_at, m.status, 0, "
+        "%(now)s, %(now)s FROM moved m ON CONFLICT DO NOTHING"
+    ),
+}
 
 
 _NUDGE_COLUMNS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Row, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -16,11 +16,12 @@ from notifier.domain.family import ChildFacts, ChildStatus, FamilyFacts, Recipie
 from notifier.domain.planner import NudgeRecord, NudgeStatus
 from notifier.domain.programme import Channel, Priority
 
+T = TypeVar("T")
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 AnyRow = Row[*tuple[Any, ...]]  # a selected row with the columns the facts are made of
 
 
-def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+def chunks(ids: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 
@@ -116,6 +117,25 @@ def id_filters(session: Session, column: Any, ids: Sequence[int]) -> Iterator[An
             yield column.in_(part)
 
 
+def fetch(session: Session, statement: Any) -> Iterable[tuple[Any, ...]]:
+    """The rows of a Core ``statement`` as plain tuples, in the session's transaction.
+
+    On PostgreSQL through the driver's cursor: psycopg builds the tuples in C, where
+    SQLAlchemy's result layer costs a few microseconds more per row (the planner reads some
+    hundred thousand rows per tick). Only for columns without result processing (no
+    ``UTCDateTime``). Elsewhere, the usual ``Connection.execute``.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement)
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()  # type: ignore[no-any-return]  # type: ignore[no-any-return]
+
+
 def _usable(
     key: tuple[Any, ...], cache: dict[tuple[Any, ...], frozenset[Channel]]
 ) -> frozenset[Channel]:
@@ -141,20 +161,28 @@ def load_facts(session: Session, family_ids: Sequence[int]) -> dict[int, FamilyF
     recipients: dict[int, list[RecipientFacts]] = defaultdict(list)
     status = _CHILD_STATUS
     for where in id_filters(session, Family.id, ids):
-        for fid, paused, location in session.execute(
-            select(Family.id, Family.paused_until, Family.location_key).where(where)
+        for fid, paused, location in fetch(
+            session, select(Family.id, Family.paused_until, Family.location_key).where(where)
         ):
             families[fid] = (paused, location)
     for where in id_filters(session, Child.family_id, ids):
-        for fid, cid, due, birth, weeks, state, lost_on, first, name in session.execute(
-            select(*_CHILD_COLUMNS).where(where).order_by(Child.id)
-        ):
+        for (
+            fid,
+            cid,
+            due,
+            birth,
+            weeks,
+            state,
+            lost_on,
+            first,
+            name,
+        ) in fetch(session, select(*_CHILD_COLUMNS).where(where).order_by(Child.id)):
             children[fid].append(
                 ChildFacts(cid, due, birth, weeks, status[state], lost_on, first, name)
             )
     usable: dict[tuple[Any, ...], frozenset[Channel]] = {}
     for where in id_filters(session, Recipient.family_id, ids):
-        for row in session.execute(select(*_RECIPIENT_COLUMNS).where(where).order_by(Recipient.id)):
+        for row in fetch(session, select(*_RECIPIENT_COLUMNS).where(where).order_by(Recipient.id)):
             recipients[row[0]].append(
                 RecipientFacts(row[1], _usable(tuple(row[2:9]), usable), *row[9:])
             )
@@ -192,7 +220,16 @@ def load_history(
         ).where(where)
         if from_day is not None:
             query = query.where((Nudge.day >= from_day) | (Nudge.status == "deferred"))
-        for nid, fid, cid, step_key, status, planned_on, reason, priority in session.execute(query):
+        for (
+            nid,
+            fid,
+            cid,
+            step_key,
+            status,
+            planned_on,
+            reason,
+            priority,
+        ) in fetch(session, query):
             fields = (status, planned_on, reason, priority)
             record = records.get(fields)
             if record is None:

@@ -1,10 +1,16 @@
-"""The planner's record per nudge, and the outbox: one message per recipient and channel."""
+"""The planner's record per nudge, and the outbox: one message per recipient and channel.
+
+The ids of families, children, recipients, nudges and programme versions in these two tables
+are plain columns, not foreign keys: the daily tick writes tens of thousands of rows at once and
+a foreign-key check (a locking look-up of the parent row) per row and key cost more than the
+rest of the tick (migration 0106 says why the references hold without them).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.adapters.db.base import Base, BigId, UTCDateTime, utcnow
@@ -16,17 +22,15 @@ class Nudge(Base):
     __tablename__ = "nudges"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    family_id: Mapped[int] = mapped_column(BigId)
+    child_id: Mapped[int] = mapped_column(BigId)
     step_key: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
     planned_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[str] = mapped_column(String(10), default="normal")
-    programme_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme_versions.id", ondelete="SET NULL")
-    )
+    programme_version_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -48,22 +52,14 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    nudge_id: Mapped[int | None] = mapped_column(
-        ForeignKey("nudges.id", ondelete="SET NULL"), index=True
-    )
-    family_id: Mapped[int | None] = mapped_column(
-        ForeignKey("families.id", ondelete="SET NULL"), index=True
-    )
-    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="SET NULL"))
-    recipient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("recipients.id", ondelete="SET NULL")
-    )
+    nudge_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    family_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    child_id: Mapped[int | None] = mapped_column(BigId)
+    recipient_id: Mapped[int | None] = mapped_column(BigId)
     step_key: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(8))
-    programme_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme_versions.id", ondelete="SET NULL")
-    )
+    programme_version_id: Mapped[int | None] = mapped_column(BigId)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # scheduled -> queued -> sending -> sent -> delivered | failed; or expired, cancelled,
@@ -71,7 +67,7 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     reason: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str | None] = mapped_column(Text)  # as sent; removed after 30 days
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,4 +78,11 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("child_id", "recipient_id", "step_key", "channel"),
         Index("ix_messages_status_due_at", "status", "due_at"),
+        # only sent messages have a provider reference: planned rows stay out of this index
+        Index(
+            "ix_messages_provider_ref",
+            "provider_ref",
+            postgresql_where=text("provider_ref IS NOT NULL"),
+            sqlite_where=text("provider_ref IS NOT NULL"),
+        ),
     )
