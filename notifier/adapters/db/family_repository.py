@@ -133,7 +133,7 @@ def fetch(session: Session, statement: Any) -> Iterable[tuple[Any, ...]]:
     )
     with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchall()  # type: ignore[no-any-return]  # type: ignore[no-any-return]
+        return cursor.fetchall()  # type: ignore[no-any-return]
 
 
 def _usable(
