@@ -13,6 +13,7 @@ Writes are ``INSERT ... ON CONFLICT DO NOTHING`` on the unique keys, so a second
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -46,7 +47,7 @@ from notifier.domain.timing import SendHours
 LAST_PLANNED = "last_planned_day"
 NUDGES: Table = Nudge.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
-BATCH = 10_000
+BATCH = 5000
 PLANNABLE = ("active", "lost")
 
 
@@ -231,33 +232,54 @@ def plan(
     )
     relevant = _RelevantSlots(programme, due, upcoming)
 
-    for part in chunks(sorted(active), BATCH):
-        facts = load_facts(session, part)
-        history, nudge_ids = load_history(session, part, history_from)
-        full_ids = [f for f in part if f in replan]
-        if full_ids:
-            full, full_nudge_ids = load_history(session, full_ids, None)
-            history.update(full)
-            nudge_ids.update(full_nudge_ids)
-        decisions: list[tuple[int, Decision]] = []
-        no_history: dict[tuple[int, str], NudgeRecord] = {}
-        for family_id in part:
-            family, records = facts[family_id], history.get(family_id, no_history)
-            everything = family_id in replan
-            for decision in plan_family(
-                programme,
-                family,
-                records,
-                today,
-                now,
-                hours=hours,
-                cap=cap,
-                since=None if everything else first,
-                slots=None if everything else relevant(family, records),
-            ):
-                decisions.append((family_id, decision))
-        _write(session, decisions, nudge_ids, version_id, result)
-        result.families += len(part)
+    families = sorted(active)
+    facts = load_facts(session, families)
+    history, nudge_ids = load_history(session, families, history_from)
+    full_ids = [f for f in families if f in replan]
+    if full_ids:
+        full, full_nudge_ids = load_history(session, full_ids, None)
+        history.update(full)
+        nudge_ids.update(full_nudge_ids)
+
+    # On PostgreSQL a writer thread stores one batch while this thread decides the next: the
+    # database and Python each get a core. It uses only the driver's connection (which
+    # serialises its users), never the session, and nothing here touches the database until
+    # it is done.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    writer = ThreadPoolExecutor(1, thread_name_prefix="plan-writer") if postgres else None
+    pending: Future[None] | None = None
+    no_history: dict[tuple[int, str], NudgeRecord] = {}
+    try:
+        for part in chunks(families, BATCH):
+            decisions: list[tuple[int, Decision]] = []
+            for family_id in part:
+                family, records = facts[family_id], history.get(family_id, no_history)
+                everything = family_id in replan
+                for decision in plan_family(
+                    programme,
+                    family,
+                    records,
+                    today,
+                    now,
+                    hours=hours,
+                    cap=cap,
+                    since=None if everything else first,
+                    slots=None if everything else relevant(family, records),
+                ):
+                    decisions.append((family_id, decision))
+            result.families += len(part)
+            if writer is None:
+                _write(session, decisions, nudge_ids, version_id, result)
+                continue
+            rows = _rows(decisions, nudge_ids, version_id, result)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_store_postgres, _driver(session), *rows)
+        if pending is not None:
+            pending.result()
+    finally:
+        if writer is not None:
+            writer.shutdown(wait=True)  # before the caller may roll back
 
     replanned = sorted(replan & active) + sorted(replan - active)
     for where in id_filters(session, Family.id, replanned):
@@ -275,23 +297,59 @@ def _write(
     result: PlanResult,
 ) -> None:
     """Write the decisions: new nudge records, changed ones, and the messages of the placed
-    ones. On PostgreSQL new rows go through ``COPY`` (see ``_copy_write``)."""
+    ones."""
+    if session.get_bind().dialect.name == "postgresql":
+        _store_postgres(_driver(session), *_rows(decisions, nudge_ids, version_id, result))
+        return
+    new_nudges, changed, _ = _rows(decisions, nudge_ids, version_id, result, messages=False)
+    for child_id, step_key, nudge_id in _insert(
+        session,
+        NUDGES,
+        _NUDGE_COLUMNS,
+        new_nudges,
+        returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
+    ):
+        nudge_ids[(child_id, step_key)] = nudge_id
+    if changed:
+        session.execute(
+            update(NUDGES)
+            .where(NUDGES.c.id == bindparam("nudge_id"))
+            .values(
+                status=bindparam("status"),
+                reason=bindparam("reason"),
+                planned_on=bindparam("planned_on"),
+            ),
+            [
+                dict(zip(("status", "reason", "planned_on", "nudge_id"), row, strict=True))
+                for row in changed
+            ],
+        )
+    _insert(session, MESSAGES, _MESSAGE_COLUMNS, _messages(decisions, nudge_ids, version_id))
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def _rows(
+    decisions: list[tuple[int, Decision]],
+    nudge_ids: dict[tuple[int, str], int],
+    version_id: int | None,
+    result: PlanResult,
+    *,
+    messages: bool = True,
+) -> tuple[Rows, Rows, Rows]:
+    """The rows to write, as tuples: new nudges (``_NUDGE_COLUMNS``), changed ones (status,
+    reason, planned_on, id) and messages (``_MESSAGE_COLUMNS``; the nudge id is None for a
+    nudge not written yet). Counts the decisions into ``result``."""
     by_status = result.by_status
-    new_nudges: list[tuple[Any, ...]] = []
-    changed: list[dict[str, Any]] = []
+    new_nudges: Rows = []
+    changed: Rows = []
     for family_id, d in decisions:
         status = d.status.value
         by_status[status] = by_status.get(status, 0) + 1
         nudge_id = nudge_ids.get(d.key)
         if nudge_id is not None:
-            changed.append(
-                {
-                    "nudge_id": nudge_id,
-                    "status": status,
-                    "reason": d.reason,
-                    "planned_on": d.planned_on,
-                }
-            )
+            changed.append((status, d.reason, d.planned_on, nudge_id))
             continue
         slot = d.slot
         new_nudges.append(
@@ -307,28 +365,21 @@ def _write(
                 d.planned_on,
             )
         )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if new_nudges and not postgres:
-        for child_id, step_key, nudge_id in _insert(
-            session,
-            NUDGES,
-            _NUDGE_COLUMNS,
-            new_nudges,
-            returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
-        ):
-            nudge_ids[(child_id, step_key)] = nudge_id
-    if changed:
-        session.execute(
-            update(NUDGES)
-            .where(NUDGES.c.id == bindparam("nudge_id"))
-            .values(
-                status=bindparam("status"),
-                reason=bindparam("reason"),
-                planned_on=bindparam("planned_on"),
-            ),
-            changed,
-        )
-    messages = [
+    planned = _messages(decisions, nudge_ids, version_id)
+    result.messages += len(planned)
+    result.placed = by_status.get("placed", 0)
+    result.deferred = by_status.get("deferred", 0)
+    result.skipped = by_status.get("skipped", 0)
+    result.cancelled = by_status.get("cancelled", 0)
+    return new_nudges, changed, planned if messages else []
+
+
+def _messages(
+    decisions: list[tuple[int, Decision]],
+    nudge_ids: dict[tuple[int, str], int],
+    version_id: int | None,
+) -> Rows:
+    return [
         (
             nudge_ids.get(d.key),
             family_id,
@@ -346,33 +397,31 @@ def _write(
         if d.status is NudgeStatus.PLACED
         for m in d.messages
     ]
-    if postgres:
-        _copy_write(session, new_nudges, messages)
-    else:
-        _insert(session, MESSAGES, _MESSAGE_COLUMNS, messages)
-    result.messages += len(messages)
-    result.placed = by_status.get("placed", 0)
-    result.deferred = by_status.get("deferred", 0)
-    result.skipped = by_status.get("skipped", 0)
-    result.cancelled = by_status.get("cancelled", 0)
 
 
-def _copy_write(
-    session: Session, nudges: list[tuple[Any, ...]], messages: list[tuple[Any, ...]]
-) -> None:
+def _driver(session: Session) -> Any:
+    """The session's driver (psycopg) connection, in the session's transaction."""
+    return session.connection().connection.driver_connection
+
+
+def _store_postgres(driver: Any, nudges: Rows, changed: Rows, messages: Rows) -> None:
     """PostgreSQL: ``COPY`` the new rows into temporary tables, then move them with one
-    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per table (the same statement as ever, fed
-    by ``COPY``, which formats rows in C instead of binding one array element at a time).
-    A message of a nudge inserted here gets the new nudge's id by its key (child, step)."""
-    if not nudges and not messages:
-        return
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per table (``COPY`` formats rows in C,
+    where binding arrays costs Python work per element). A message of a nudge inserted here
+    gets the new nudge's id by its key (child, step). Uses only the driver connection, so it
+    may run in the writer thread."""
     now = utcnow()
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor:
+    with driver.cursor() as cursor:
         for table, names, rows in (
             ("nudges", _NUDGE_COLUMNS, nudges),
             ("messages", _MESSAGE_COLUMNS, messages),
         ):
+            if table == "messages" and changed:
+                cursor.executemany(
+                    "UPDATE nudges SET status = %s, reason = %s, planned_on = %s, "
+                    "updated_at = %s WHERE id = %s",
+                    [(*row[:3], now, row[3]) for row in changed],
+                )
             if not rows:
                 continue
             columns = ", ".join(names)
