@@ -246,7 +246,8 @@ def plan(
     # serialises its users), never the session, and nothing here touches the database until
     # it is done.
     postgres = session.get_bind().dialect.name == "postgresql"
-    writer = ThreadPoolExecutor(1, thread_name_prefix="plan-writer") if postgres else None
+    threaded = postgres and len(families) > BATCH
+    writer = ThreadPoolExecutor(1, thread_name_prefix="plan-writer") if threaded else None
     pending: Future[None] | None = None
     no_history: dict[tuple[int, str], NudgeRecord] = {}
     try:
