@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, literal, select, union_all, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.base import utcnow
@@ -147,42 +147,16 @@ def _insert(
     rows: list[tuple[Any, ...]],
     returning: Any = None,
 ) -> list[Any]:
-    """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (tuples of the columns ``names``).
-
-    On PostgreSQL the rows go as one array per column through ``unnest``: one short statement
-    instead of pages of ``VALUES`` with thousands of parameters, which cost more to build and
-    parse than to run. Columns left out get their defaults, as with a plain insert.
-    """
+    """SQLite: ``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (tuples of the columns
+    ``names``); PostgreSQL goes through ``_store_postgres``."""
     if not rows:
         return []
-    statement: Any
-    params: Any
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _unnest_insert(table, names)
-        params = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
-    else:
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-        params = [dict(zip(names, row, strict=True)) for row in rows]
+    statement: Any = sqlite.insert(table).on_conflict_do_nothing()
+    params = [dict(zip(names, row, strict=True)) for row in rows]
     if returning is not None:
         return list(session.execute(statement.returning(*returning), params).all())
     session.execute(statement, params)
     return []
-
-
-_UNNEST: dict[tuple[str, tuple[str, ...]], Any] = {}
-
-
-def _unnest_insert(table: Any, names: tuple[str, ...]) -> Any:
-    key = (table.name, names)
-    if key not in _UNNEST:
-        arrays = [bindparam(n, type_=postgresql.ARRAY(table.c[n].type)) for n in names]
-        rows = func.unnest(*arrays).table_valued(*names).render_derived()
-        _UNNEST[key] = (
-            postgresql.insert(table)
-            .from_select(list(names), select(*rows.c))
-            .on_conflict_do_nothing()
-        )
-    return _UNNEST[key]
 
 
 def _last_planned(session: Session) -> date | None:
