@@ -85,6 +85,16 @@ def peak_rss_mb() -> float:
     return min(maxrss, hwm) if hwm else maxrss
 
 
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by a PostgreSQL backend on this machine (None if not local)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -513,15 +523,21 @@ def worker(args: argparse.Namespace) -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
-        t0 = clock.perf_counter()
+        t0, cpu0 = clock.perf_counter(), clock.process_time()
         with unit_of_work(factory) as session:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            server0 = backend_cpu(backend)
             result = plan(session, programme, version_id, now, hours=HOURS, cap=CAP)
         seconds = clock.perf_counter() - t0
+        python_cpu = clock.process_time() - cpu0
+        server_cpu = backend_cpu(backend) - server0 if server0 is not None else None
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         out = {
             "seconds": seconds,
+            "python_cpu": python_cpu,
+            "server_cpu": server_cpu,
             "families": result.families,
             "messages": result.messages,
             "by_status": result.by_status,
@@ -715,6 +731,11 @@ def main() -> None:
     say(f"  {tick['seconds']:.3f} s for plan() + commit; {tick['families']:,} families looked at; "
         f"nudges {tick['by_status']}; {tick['messages']:,} messages due")
     say(f"  (reading the published programme before it: {tick['programme_seconds']:.3f} s)")
+    if tick.get("server_cpu") is not None:
+        cpus = ", ".join(f"{t['python_cpu']:.2f}+{t['server_cpu']:.2f}" for t in ticks)
+        say(f"  CPU of the tick (Python process + its PostgreSQL backend, seconds): {cpus}; "
+            f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on "
+            f"{os.cpu_count()} cores (wall-clock above is that much noisier)")
     say(f"  peak RSS of the tick subprocess: {tick['peak_rss_mb']:.1f} MB; "
         f"before the tick (after imports, connect, programme): RSS {tick['rss_before_mb']:.1f} MB, "
         f"peak {tick['peak_before_mb']:.1f} MB")

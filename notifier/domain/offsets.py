@@ -7,7 +7,8 @@ February. Weeks are 7 days.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from calendar import monthrange
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -28,6 +29,11 @@ class Offset:
     weeks: int = 0
     days: int = 0
     negative: bool = False
+    # apply() per day, memoised: the planner applies the same few offsets to the same few
+    # thousand anchor days, for every family
+    _applied: dict[date, date] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def parse(cls, text: str, *, signed: bool = True) -> Offset:
@@ -57,9 +63,25 @@ class Offset:
         )
 
     def apply(self, day: date) -> date:
-        """``day`` moved by this offset."""
-        result: date = day + self._delta()
+        """``day`` moved by this offset: months and years first (the day of the month clamped
+        to the month's end), then weeks and days; what ``day + self._delta()`` gives, without
+        building a ``relativedelta`` (the planner calls this for every slot)."""
+        result = self._applied.get(day)
+        if result is None:
+            result = self._applied[day] = self._apply(day)
         return result
+
+    def _apply(self, day: date) -> date:
+        sign = -1 if self.negative else 1
+        months = sign * (12 * self.years + self.months)
+        if months:
+            index = day.year * 12 + day.month - 1 + months
+            year, month = divmod(index, 12)
+            month += 1
+            last = monthrange(year, month)[1] if day.day > 28 else 28
+            day = date(year, month, min(day.day, last))
+        days = sign * (7 * self.weeks + self.days)
+        return day + timedelta(days=days) if days else day
 
     def approx_days(self) -> int:
         """A rough length in days (for ordering and sanity checks only)."""

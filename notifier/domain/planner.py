@@ -127,6 +127,9 @@ def step_day(step: Step, child: ChildFacts) -> date | None:
 
 def births(family: FamilyFacts) -> list[tuple[ChildFacts, tuple[int, ...]]]:
     """The family's births: twins (same birth or due date) share one; lead = lowest id."""
+    if len(family.children) == 1:  # most families
+        (child,) = family.children
+        return [] if child.status is ChildStatus.ENDED else [(child, (child.id,))]
     groups: dict[date, list[ChildFacts]] = {}
     for child in family.children:
         if child.status is not ChildStatus.ENDED:
@@ -183,14 +186,17 @@ def _messages(
 ) -> tuple[PlannedMessage, ...]:
     expires_at = hours.window_end(slot.last_day)
     messages = []
+    step = slot.step
     for recipient in family.recipients:
-        for channel in slot.step.channels:
+        due_at: datetime | None = None
+        for channel in step.channels:
             if channel not in recipient.channels:
                 continue
-            due_at = hours.due_at(today, recipient.preferred_time, now)
+            if due_at is None:
+                due_at = hours.due_at(today, recipient.preferred_time, now)
             if due_at > expires_at:
-                continue
-            name = template_name(slot.step.key, channel)
+                break
+            name = template_name(step.key, channel)
             messages.append(
                 PlannedMessage(
                     recipient.id,
@@ -214,10 +220,20 @@ class _CapLedger:
             self.counts[day] = self.counts.get(day, 0) + 1
 
     def fits(self, day: date) -> bool:
-        span = self.rule.days
-        for start_back in range(span):
-            start = day - timedelta(days=start_back)
-            total = sum(self.counts.get(start + timedelta(days=i), 0) for i in range(span))
+        """One more nudge on ``day`` keeps every ``span``-day period that holds ``day`` within
+        the limit (a sliding sum over the days ``day - span + 1 .. day + span - 1``)."""
+        span, counts = self.rule.days, self.counts
+        if span <= 0:
+            return True
+        first = day - timedelta(days=span - 1)
+        last = day + timedelta(days=span - 1)
+        if sum(n for d, n in counts.items() if first <= d <= last) < self.rule.limit:
+            return True  # even all of them in one period leave room
+        per_day = [counts.get(first + timedelta(days=i), 0) for i in range(2 * span - 1)]
+        total = sum(per_day[:span])
+        for start in range(span):
+            if start:
+                total += per_day[start + span - 1] - per_day[start - 1]
             if total + 1 > self.rule.limit:
                 return False
         return True

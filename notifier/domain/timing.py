@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -21,7 +22,7 @@ class SendHours:
     margin: timedelta = timedelta(minutes=30)  # the latest slot is this long before ``end``
 
     def local(self, day: date, at: time) -> datetime:
-        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+        return _local(day, at, self.zone)
 
     @property
     def latest_slot(self) -> time:
@@ -49,6 +50,9 @@ class SendHours:
     def due_at(self, day: date, preferred: time | None, now: datetime) -> datetime:
         """When a message planned for ``day`` goes: its slot, or now if the slot has passed while
         sending is still allowed, or else the slot on the next day."""
+        return _due_at(self, day, preferred, now)
+
+    def _due_at(self, day: date, preferred: time | None, now: datetime) -> datetime:
         slot = self.slot(day, preferred)
         if now <= slot:
             return slot
@@ -68,3 +72,17 @@ class SendHours:
     def window_end(self, last_day: date) -> datetime:
         """The last instant a message whose window ends on ``last_day`` may be sent."""
         return self.local(last_day, self.end)
+
+
+@lru_cache(maxsize=4096)
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time (memoised: the planner asks for the same few
+    times on the same few days for every family)."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _due_at(hours: SendHours, day: date, preferred: time | None, now: datetime) -> datetime:
+    """``SendHours.due_at``, memoised: a planning run asks it for every message, with the same
+    day and instant and a handful of preferred times."""
+    return hours._due_at(day, preferred, now)

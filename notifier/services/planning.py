@@ -13,15 +13,23 @@ Writes are ``INSERT ... ON CONFLICT DO NOTHING`` on the unique keys, so a second
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, literal, select, union_all, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from notifier.adapters.db.family_repository import chunks, load_facts, load_history
+from notifier.adapters.db.base import utcnow
+from notifier.adapters.db.family_repository import (
+    chunks,
+    fetch,
+    id_filters,
+    load_facts,
+    load_history,
+)
 from notifier.adapters.db.tables import Child, Family, Message, Nudge, PlannerState
 from notifier.domain.family import FamilyFacts
 from notifier.domain.planner import (
@@ -38,7 +46,8 @@ from notifier.domain.timing import SendHours
 
 LAST_PLANNED = "last_planned_day"
 NUDGES: Table = Nudge.__table__  # type: ignore[assignment]
-BATCH = 2000
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+BATCH = 5000
 PLANNABLE = ("active", "lost")
 
 
@@ -63,22 +72,33 @@ def _anchor_column(step: Step) -> Any:
 
 
 def steps_due(
-    session: Session, programme: Programme, first: date, last: date
+    session: Session, programme: Programme, first: date, last: date, *, plannable: bool = False
 ) -> dict[int, set[str]]:
-    """Per family, the keys of its steps whose day falls in [first, last]: one range query per
-    step."""
+    """Per family, the keys of its steps whose day falls in [first, last]: one indexed range
+    query per step on its anchor column, all sent as one statement (``UNION ALL``). With
+    ``plannable``, only families whose status lets them be planned."""
     found: dict[int, set[str]] = {}
     if first > last:
         return found
-    for step in programme.steps:
+    queries = []
+    for index, step in enumerate(programme.steps):
         anchors = step.offset.anchors_for(first, last)
         if anchors is None:
             continue
-        column = _anchor_column(step)
-        for family_id in session.scalars(
-            select(Child.family_id).where(column.between(*anchors)).where(Child.status != "ended")
-        ):
-            found.setdefault(family_id, set()).add(step.key)
+        query = (
+            select(Child.family_id, literal(index))
+            .where(_anchor_column(step).between(*anchors))
+            .where(Child.status != "ended")
+        )
+        if plannable:
+            query = query.join(Family, Family.id == Child.family_id).where(
+                Family.status.in_(PLANNABLE)
+            )
+        queries.append(query)
+    keys = [step.key for step in programme.steps]
+    for part in chunks(queries, 400):  # SQLite allows 500 terms in a compound select
+        for family_id, index in fetch(session, union_all(*part)):
+            found.setdefault(family_id, set()).add(keys[index])
     return found
 
 
@@ -121,43 +141,22 @@ class _RelevantSlots:
 
 
 def _insert(
-    session: Session, table: Any, rows: list[dict[str, Any]], returning: Any = None
+    session: Session,
+    table: Any,
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    returning: Any = None,
 ) -> list[Any]:
-    """``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (all with the same keys).
-
-    On PostgreSQL the rows go as one array per column through ``unnest``: one short statement
-    instead of pages of ``VALUES`` with thousands of parameters, which cost more to build and
-    parse than to run. Columns left out get their defaults, as with a plain insert.
-    """
+    """SQLite: ``INSERT ... ON CONFLICT DO NOTHING`` of ``rows`` (tuples of the columns
+    ``names``); PostgreSQL goes through ``_store_postgres``."""
     if not rows:
         return []
-    statement: Any
-    if session.get_bind().dialect.name == "postgresql":
-        names = list(rows[0])
-        statement = _unnest_insert(table, tuple(names))
-        params: Any = {name: [row[name] for row in rows] for name in names}
-    else:
-        statement, params = sqlite.insert(table).on_conflict_do_nothing(), rows
+    statement: Any = sqlite.insert(table).on_conflict_do_nothing()
+    params = [dict(zip(names, row, strict=True)) for row in rows]
     if returning is not None:
         return list(session.execute(statement.returning(*returning), params).all())
     session.execute(statement, params)
     return []
-
-
-_UNNEST: dict[tuple[str, tuple[str, ...]], Any] = {}
-
-
-def _unnest_insert(table: Any, names: tuple[str, ...]) -> Any:
-    key = (table.name, names)
-    if key not in _UNNEST:
-        arrays = [bindparam(n, type_=postgresql.ARRAY(table.c[n].type)) for n in names]
-        rows = func.unnest(*arrays).table_valued(*names).render_derived()
-        _UNNEST[key] = (
-            postgresql.insert(table)
-            .from_select(list(names), select(*rows.c))
-            .on_conflict_do_nothing()
-        )
-    return _UNNEST[key]
 
 
 def _last_planned(session: Session) -> date | None:
@@ -175,23 +174,29 @@ def plan(
     cap: CapRule,
 ) -> PlanResult:
     """Plan ``today`` (the local date of ``now``). Idempotent; the caller's unit of work commits."""
+    session.flush()  # the queries below go past the ORM (rows, not objects)
     today = hours.today(now)
     last = _last_planned(session)
     first = (last + timedelta(days=1)) if last else today
     result = PlanResult(today)
 
-    due = steps_due(session, programme, first, today)
-    sliced = set(due)
-    deferred = set(session.scalars(select(Nudge.family_id).where(Nudge.status == "deferred")))
-    replan = set(session.scalars(select(Family.id).where(Family.replan)))
-    active: set[int] = set()
-    candidates = sorted(sliced | deferred | replan)
-    for part in chunks(candidates, 5000):
-        active.update(
-            session.scalars(
-                select(Family.id).where(Family.id.in_(part)).where(Family.status.in_(PLANNABLE))
-            )
+    due = steps_due(session, programme, first, today, plannable=True)
+    active = set(due)
+    active.update(
+        family_id
+        for (family_id,) in fetch(
+            session,
+            select(Nudge.family_id)
+            .join(Family, Family.id == Nudge.family_id)
+            .where(Nudge.status == "deferred")
+            .where(Family.status.in_(PLANNABLE)),
         )
+    )
+    replan: set[int] = set()
+    for family_id, status in fetch(session, select(Family.id, Family.status).where(Family.replan)):
+        replan.add(family_id)
+        if status in PLANNABLE:
+            active.add(family_id)
     max_window = max((s.window.approx_days() for s in programme.steps), default=0) + 31
     history_from = today - timedelta(days=cap.days + max_window)
     deadlines = tuple(s for s in programme.steps if s.priority is Priority.DEADLINE)
@@ -201,36 +206,59 @@ def plan(
     )
     relevant = _RelevantSlots(programme, due, upcoming)
 
-    for part in chunks(sorted(active), BATCH):
-        facts = load_facts(session, part)
-        history, nudge_ids = load_history(session, part, history_from)
-        full_ids = [f for f in part if f in replan]
-        if full_ids:
-            full, full_nudge_ids = load_history(session, full_ids, None)
-            history.update(full)
-            nudge_ids.update(full_nudge_ids)
-        decisions: list[tuple[int, Decision]] = []
-        for family_id in part:
-            family, records = facts[family_id], history.get(family_id, {})
-            everything = family_id in replan
-            for decision in plan_family(
-                programme,
-                family,
-                records,
-                today,
-                now,
-                hours=hours,
-                cap=cap,
-                since=None if everything else first,
-                slots=None if everything else relevant(family, records),
-            ):
-                decisions.append((family_id, decision))
-        _write(session, decisions, nudge_ids, version_id, result)
-        result.families += len(part)
+    families = sorted(active)
+    facts = load_facts(session, families)
+    history, nudge_ids = load_history(session, families, history_from)
+    full_ids = [f for f in families if f in replan]
+    if full_ids:
+        full, full_nudge_ids = load_history(session, full_ids, None)
+        history.update(full)
+        nudge_ids.update(full_nudge_ids)
+
+    # On PostgreSQL a writer thread stores one batch while this thread decides the next: the
+    # database and Python each get a core. It uses only the driver's connection (which
+    # serialises its users), never the session, and nothing here touches the database until
+    # it is done.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    threaded = postgres and len(families) > BATCH
+    writer = ThreadPoolExecutor(1, thread_name_prefix="plan-writer") if threaded else None
+    pending: Future[None] | None = None
+    no_history: dict[tuple[int, str], NudgeRecord] = {}
+    try:
+        for part in chunks(families, BATCH):
+            decisions: list[tuple[int, Decision]] = []
+            for family_id in part:
+                family, records = facts[family_id], history.get(family_id, no_history)
+                everything = family_id in replan
+                for decision in plan_family(
+                    programme,
+                    family,
+                    records,
+                    today,
+                    now,
+                    hours=hours,
+                    cap=cap,
+                    since=None if everything else first,
+                    slots=None if everything else relevant(family, records),
+                ):
+                    decisions.append((family_id, decision))
+            result.families += len(part)
+            if writer is None:
+                _write(session, decisions, nudge_ids, version_id, result)
+                continue
+            rows = _rows(decisions, nudge_ids, version_id, result)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_store_postgres, _driver(session), *rows)
+        if pending is not None:
+            pending.result()
+    finally:
+        if writer is not None:
+            writer.shutdown(wait=True)  # before the caller may roll back
 
     replanned = sorted(replan & active) + sorted(replan - active)
-    for part in chunks(replanned):
-        session.execute(update(Family).where(Family.id.in_(part)).values(replan=False))
+    for where in id_filters(session, Family.id, replanned):
+        session.execute(update(Family).where(where).values(replan=False))
     if last is None or today > last:
         session.merge(PlannerState(key=LAST_PLANNED, value=today.isoformat()))
     return result
@@ -243,29 +271,20 @@ def _write(
     version_id: int | None,
     result: PlanResult,
 ) -> None:
-    new_rows, changed = [], []
-    for family_id, d in decisions:
-        counter = d.status.value
-        result.by_status[counter] = result.by_status.get(counter, 0) + 1
-        row = {"status": d.status.value, "reason": d.reason, "planned_on": d.planned_on}
-        if d.key in nudge_ids:
-            changed.append({"nudge_id": nudge_ids[d.key], **row})
-        else:
-            new_rows.append(
-                {
-                    "family_id": family_id,
-                    "child_id": d.slot.lead.id,
-                    "step_key": d.slot.step.key,
-                    "day": d.slot.day,
-                    "priority": d.slot.step.priority.value,
-                    "programme_version_id": version_id,
-                    **row,
-                }
-            )
-    for row in _insert(
-        session, Nudge.__table__, new_rows, returning=(Nudge.child_id, Nudge.step_key, Nudge.id)
+    """Write the decisions: new nudge records, changed ones, and the messages of the placed
+    ones."""
+    if session.get_bind().dialect.name == "postgresql":
+        _store_postgres(_driver(session), *_rows(decisions, nudge_ids, version_id, result))
+        return
+    new_nudges, changed, _ = _rows(decisions, nudge_ids, version_id, result, messages=False)
+    for child_id, step_key, nudge_id in _insert(
+        session,
+        NUDGES,
+        _NUDGE_COLUMNS,
+        new_nudges,
+        returning=(NUDGES.c.child_id, NUDGES.c.step_key, NUDGES.c.id),
     ):
-        nudge_ids[(row.child_id, row.step_key)] = row.id
+        nudge_ids[(child_id, step_key)] = nudge_id
     if changed:
         session.execute(
             update(NUDGES)
@@ -275,29 +294,164 @@ def _write(
                 reason=bindparam("reason"),
                 planned_on=bindparam("planned_on"),
             ),
-            changed,
+            [
+                dict(zip(("status", "reason", "planned_on", "nudge_id"), row, strict=True))
+                for row in changed
+            ],
         )
-    messages = [
-        {
-            "nudge_id": nudge_ids.get(d.key),
-            "family_id": family_id,
-            "child_id": d.slot.lead.id,
-            "recipient_id": m.recipient_id,
-            "step_key": d.slot.step.key,
-            "channel": m.channel.value,
-            "language": m.language,
-            "programme_version_id": version_id,
-            "due_at": m.due_at,
-            "expires_at": m.expires_at,
-            "status": "scheduled",
-        }
+    _insert(session, MESSAGES, _MESSAGE_COLUMNS, _messages(decisions, nudge_ids, version_id))
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def _rows(
+    decisions: list[tuple[int, Decision]],
+    nudge_ids: dict[tuple[int, str], int],
+    version_id: int | None,
+    result: PlanResult,
+    *,
+    messages: bool = True,
+) -> tuple[Rows, Rows, Rows]:
+    """The rows to write, as tuples: new nudges (``_NUDGE_COLUMNS``), changed ones (status,
+    reason, planned_on, id) and messages (``_MESSAGE_COLUMNS``; the nudge id is None for a
+    nudge not written yet). Counts the decisions into ``result``."""
+    by_status = result.by_status
+    new_nudges: Rows = []
+    changed: Rows = []
+    for family_id, d in decisions:
+        status = d.status.value
+        by_status[status] = by_status.get(status, 0) + 1
+        nudge_id = nudge_ids.get(d.key)
+        if nudge_id is not None:
+            changed.append((status, d.reason, d.planned_on, nudge_id))
+            continue
+        slot = d.slot
+        new_nudges.append(
+            (
+                family_id,
+                slot.lead.id,
+                slot.step.key,
+                slot.day,
+                slot.step.priority.value,
+                version_id,
+                status,
+                d.reason,
+                d.planned_on,
+            )
+        )
+    planned = _messages(decisions, nudge_ids, version_id)
+    result.messages += len(planned)
+    result.placed = by_status.get("placed", 0)
+    result.deferred = by_status.get("deferred", 0)
+    result.skipped = by_status.get("skipped", 0)
+    result.cancelled = by_status.get("cancelled", 0)
+    return new_nudges, changed, planned if messages else []
+
+
+def _messages(
+    decisions: list[tuple[int, Decision]],
+    nudge_ids: dict[tuple[int, str], int],
+    version_id: int | None,
+) -> Rows:
+    return [
+        (
+            nudge_ids.get(d.key),
+            family_id,
+            d.slot.lead.id,
+            m.recipient_id,
+            d.slot.step.key,
+            m.channel.value,
+            m.language,
+            version_id,
+            m.due_at,
+            m.expires_at,
+            "scheduled",
+        )
         for family_id, d in decisions
         if d.status is NudgeStatus.PLACED
         for m in d.messages
     ]
-    _insert(session, Message.__table__, messages)
-    result.messages += len(messages)
-    result.placed = result.by_status.get("placed", 0)
-    result.deferred = result.by_status.get("deferred", 0)
-    result.skipped = result.by_status.get("skipped", 0)
-    result.cancelled = result.by_status.get("cancelled", 0)
+
+
+def _driver(session: Session) -> Any:
+    """The session's driver (psycopg) connection, in the session's transaction."""
+    return session.connection().connection.driver_connection
+
+
+def _store_postgres(driver: Any, nudges: Rows, changed: Rows, messages: Rows) -> None:
+    """PostgreSQL: ``COPY`` the new rows into temporary tables, then move them with one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per table (``COPY`` formats rows in C,
+    where binding arrays costs Python work per element). A message of a nudge inserted here
+    gets the new nudge's id by its key (child, step). Uses only the driver connection, so it
+    may run in the writer thread."""
+    now = utcnow()
+    with driver.cursor() as cursor:
+        for table, names, rows in (
+            ("nudges", _NUDGE_COLUMNS, nudges),
+            ("messages", _MESSAGE_COLUMNS, messages),
+        ):
+            if table == "messages" and changed:
+                cursor.executemany(
+                    "UPDATE nudges SET status = %s, reason = %s, planned_on = %s, "
+                    "updated_at = %s WHERE id = %s",
+                    [(*row[:3], now, row[3]) for row in changed],
+                )
+            if not rows:
+                continue
+            columns = ", ".join(names)
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS planned_{table} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY planned_{table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(_MOVE[table], {"now": now})
+
+
+_MOVE = {
+    "nudges": (
+        "WITH moved AS (DELETE FROM planned_nudges RETURNING *) "
+        "INSERT INTO nudges (family_id, child_id, step_key, day, priority, programme_version_id, "
+        "status, reason, planned_on, created_at, updated_at) "
+        "SELECT family_id, child_id, step_key, day, priority, programme_version_id, status, "
+        "reason, planned_on, %(now)s, %(now)s FROM moved ON CONFLICT DO NOTHING"
+    ),
+    "messages": (
+        "WITH moved AS (DELETE FROM planned_messages RETURNING *) "
+        "INSERT INTO messages (nudge_id, family_id, child_id, recipient_id, step_key, channel, "
+        "language, programme_version_id, due_at, expires_at, status, attempts, created_at, "
+        "updated_at) "
+        "SELECT coalesce(m.nudge_id, (SELECT n.id FROM nudges n WHERE n.child_id = m.child_id "
+        "AND n.step_key = m.step_key)), m.family_id, m.child_id, m.recipient_id, m.step_key, "
+        "m.channel, m.language, m.programme_version_id, m.due_at, m.expires_at, m.status, 0, "
+        "%(now)s, %(now)s FROM moved m ON CONFLICT DO NOTHING"
+    ),
+}
+
+
+_NUDGE_COLUMNS = (
+    "family_id",
+    "child_id",
+    "step_key",
+    "day",
+    "priority",
+    "programme_version_id",
+    "status",
+    "reason",
+    "planned_on",
+)
+_MESSAGE_COLUMNS = (
+    "nudge_id",
+    "family_id",
+    "child_id",
+    "recipient_id",
+    "step_key",
+    "channel",
+    "language",
+    "programme_version_id",
+    "due_at",
+    "expires_at",
+    "status",
+)

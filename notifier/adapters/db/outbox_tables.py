@@ -71,7 +71,7 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     reason: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str | None] = mapped_column(Text)  # as sent; removed after 30 days
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,4 +82,11 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("child_id", "recipient_id", "step_key", "channel"),
         Index("ix_messages_status_due_at", "status", "due_at"),
+        # only sent messages have a provider reference: planned rows stay out of this index
+        Index(
+            "ix_messages_provider_ref",
+            "provider_ref",
+            postgresql_where=text("provider_ref IS NOT NULL"),
+            sqlite_where=text("provider_ref IS NOT NULL"),
+        ),
     )

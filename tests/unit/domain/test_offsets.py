@@ -134,3 +134,25 @@ def test_anchors_for_is_the_exact_inverse_of_apply(offset, base, shift, start, l
     assert (first <= offset.apply(anchor) <= last) == inside
     if found is not None:  # the ends themselves land in the range
         assert first <= offset.apply(found[0]) <= offset.apply(found[1]) <= last
+
+
+@settings(max_examples=500)
+@given(
+    st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+    st.integers(0, 3),
+    st.integers(0, 30),
+    st.integers(0, 60),
+    st.integers(0, 40),
+    st.booleans(),
+)
+def test_apply_is_relativedelta_arithmetic(day, years, months, weeks, days, negative):
+    """The hand-written month arithmetic (and its memo) gives what dateutil gives."""
+    from dateutil.relativedelta import relativedelta
+
+    offset = Offset(years, months, weeks, days, negative)
+    sign = -1 if negative else 1
+    expected = day + relativedelta(
+        years=sign * years, months=sign * months, days=sign * (7 * weeks + days)
+    )
+    assert offset.apply(day) == expected
+    assert offset.apply(day) == expected  # memoised
