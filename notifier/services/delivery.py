@@ -232,6 +232,7 @@ def _prepare_claimed(
         step_key=message.step_key,
         public_url=ctx.public_url,
         parent_name=recipient.first_name,
+        offers=programme.offers_at(programme.location(family.location_key).key),
     )
     base = ctx.public_url.rstrip("/")
     headers: dict[str, str] = {}
