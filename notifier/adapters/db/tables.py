@@ -1,6 +1,7 @@
 """All tables, for Alembic and for code that needs several."""
 
 from notifier.adapters.db.base import Base
+from notifier.adapters.db.draft_tables import ProgrammeDraft
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.outbox_tables import Message, Nudge
 from notifier.adapters.db.record_tables import Event, PlannerState, ProgrammeVersion
@@ -15,6 +16,7 @@ __all__ = [
     "Message",
     "Nudge",
     "PlannerState",
+    "ProgrammeDraft",
     "ProgrammeVersion",
     "Recipient",
     "StaffUser",
