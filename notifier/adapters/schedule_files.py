@@ -390,7 +390,9 @@ def parse_offer(
     )
 
 
-def _load_offers(schedules: Path, locations: set[str], problems: list[Problem]) -> tuple[Offer, ...]:
+def _load_offers(
+    schedules: Path, locations: set[str], problems: list[Problem]
+) -> tuple[Offer, ...]:
     folder = schedules if schedules.is_dir() else schedules.parent
     path = folder / OFFERS_FILE
     if not path.exists():

@@ -28,7 +28,7 @@ from notifier.domain.programme import Anchor, Channel
 from notifier.domain.timing import SendHours
 from notifier.services.composing import compose
 from notifier.services.outcomes import apply_outcome
-from notifier.services.publishing import version_programme
+from notifier.services.publishing import steps_in_force, version_programme
 
 SENDABLE = ("scheduled", "queued")
 PREFERENCES_LINK_DAYS = 60
@@ -164,9 +164,10 @@ def prepare_many(
         *_load(session, Recipient, {m.recipient_id for m in messages}),
         *_load(session, ProgrammeVersion, {m.programme_version_id for m in messages}),
     ]
+    in_force = steps_in_force(session)
     for message in messages:
         try:
-            result[message.id] = _prepare_claimed(session, message, ctx, now)
+            result[message.id] = _prepare_claimed(session, message, ctx, now, in_force)
         except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
             message.status, message.attempts = "failed", message.attempts - 1
             message.reason, message.updated_at = f"could not render: {exc}"[:300], ctx.clock()
@@ -183,13 +184,21 @@ def _load(session: Session, table: Any, ids: set[int | None], *options: Any) -> 
 
 
 def _prepare_claimed(
-    session: Session, message: Message, ctx: SendContext, now: datetime
+    session: Session,
+    message: Message,
+    ctx: SendContext,
+    now: datetime,
+    in_force: frozenset[str] | None = None,
 ) -> OutgoingMessage | str:
     hours = ctx.hours
     family = session.get(Family, message.family_id) if message.family_id else None
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     programme = version_programme(session, message.programme_version_id or 0)
     step = next((s for s in programme.steps if s.key == message.step_key), None)
+    if in_force is None:
+        in_force = steps_in_force(session)
+    if step is not None and step.key not in in_force:  # a later version removed it
+        step = None
     if message.expires_at < now:
         message.status, message.reason = "expired", "send window passed"
         return message.status

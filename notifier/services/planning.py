@@ -54,7 +54,7 @@ class PlanResult:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def _anchor_column(step: Step) -> Any:
+def anchor_column(step: Step) -> Any:
     if step.anchor is Anchor.LOSS:
         return Child.lost_on
     if step.anchor is Anchor.DUE_DATE:
@@ -74,7 +74,7 @@ def steps_due(
         anchors = step.offset.anchors_for(first, last)
         if anchors is None:
             continue
-        column = _anchor_column(step)
+        column = anchor_column(step)
         for family_id in session.scalars(
             select(Child.family_id).where(column.between(*anchors)).where(Child.status != "ended")
         ):
