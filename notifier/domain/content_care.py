@@ -31,15 +31,11 @@ class CareReport:
     @property
     def all_well(self) -> bool:
         return not (
-            self.overdue
-            or self.without_source
-            or any(t.missing for t in self.translations)
+            self.overdue or self.without_source or any(t.missing for t in self.translations)
         )
 
 
-def care_report(
-    programme: Programme, today: date, languages: tuple[str, ...] = ()
-) -> CareReport:
+def care_report(programme: Programme, today: date, languages: tuple[str, ...] = ()) -> CareReport:
     """``languages``: those the service offers besides Dutch (besides those with any text)."""
     overdue = tuple(
         (s.key, s.review_by) for s in programme.steps if s.review_by and s.review_by < today
@@ -55,7 +51,5 @@ def care_report(
     for lang in sorted((set(programme.languages) | set(languages)) - {DEFAULT_LANGUAGE}):
         present = programme.templates.get(lang, {})
         missing = tuple(n for n in expected if n not in present)
-        translations.append(
-            Translation(lang, len(expected) - len(missing), len(expected), missing)
-        )
+        translations.append(Translation(lang, len(expected) - len(missing), len(expected), missing))
     return CareReport(overdue, soon, without, tuple(translations))

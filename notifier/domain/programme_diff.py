@@ -118,4 +118,3 @@ def diff(old: Programme, new: Programme) -> list[Change]:
             Change("location", "default", f"Standaardlocatie wordt {new.default_location}")
         )
     return changes
-

@@ -147,10 +147,10 @@ def _editable(draft: ProgrammeDraft, actor: StaffUser) -> Programme:
     return programme_of_draft(draft)
 
 
-def _step_document(step: Step) -> dict[str, Any]:
-    doc: dict[str, Any] = programme_store.to_document(
-        Programme("x", (step,), {}, {}, "")
-    )["steps"][0]
+def step_document(step: Step) -> dict[str, Any]:
+    doc: dict[str, Any] = programme_store.to_document(Programme("x", (step,), {}, {}, ""))["steps"][
+        0
+    ]
     return doc
 
 
@@ -194,8 +194,8 @@ def update_step(
             replace(programme, steps=steps),
             "draft.step.update",
             key,
-            _step_document(old),
-            _step_document(step),
+            step_document(old),
+            step_document(step),
         )
     return step
 
@@ -219,7 +219,7 @@ def add_step(
         "draft.step.add",
         step.key,
         None,
-        _step_document(step),
+        step_document(step),
     )
     return step
 
@@ -230,7 +230,7 @@ def copy_step(
     """A copy of a step and all its texts under a new key."""
     programme = _editable(draft, actor)
     old = _find_step(programme, key)
-    step = add_step(session, draft, actor, {**_step_document(old), "key": new_key.strip()})
+    step = add_step(session, draft, actor, {**step_document(old), "key": new_key.strip()})
     programme = programme_of_draft(draft)
     templates = {lang: dict(names) for lang, names in programme.templates.items()}
     for names in templates.values():
@@ -271,7 +271,7 @@ def retire_step(session: Session, draft: ProgrammeDraft, actor: StaffUser, key: 
         replace(programme, steps=steps, templates={k: v for k, v in templates.items() if v}),
         "draft.step.retire",
         key,
-        _step_document(old),
+        step_document(old),
         None,
     )
 

@@ -102,9 +102,7 @@ def impact(session: Session, old: Programme, new: Programme, today: date) -> Imp
         elif change.kind == "location":
             found = _at_locations(session, {change.subject}, new, False)
         elif change.kind == "offer":
-            offer = next(
-                (o for o in (*new.offers, *old.offers) if o.key == change.subject), None
-            )
+            offer = next((o for o in (*new.offers, *old.offers) if o.key == change.subject), None)
             where = set(offer.locations) if offer else set()
             found = _at_locations(session, where, new, not where)
         impacts.append(Impact(change, len(found)))
@@ -121,9 +119,7 @@ class EntryDiff:
     after: PreviewEntry | None
 
 
-def compare_previews(
-    old: Programme, new: Programme, **family: Any
-) -> list[EntryDiff]:
+def compare_previews(old: Programme, new: Programme, **family: Any) -> list[EntryDiff]:
     """The same family previewed with both programmes (``family``: the arguments of
     ``preview``), message by message."""
     before = {(e.step, e.channel): e for e in preview(old, **family)}

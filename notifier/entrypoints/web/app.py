@@ -11,7 +11,16 @@ from fastapi.staticfiles import StaticFiles
 from notifier.bootstrap import App, build
 from notifier.entrypoints.web.csrf import CsrfError
 from notifier.entrypoints.web.pages import STATIC, render
-from notifier.entrypoints.web.routes import health, links, staff_audit, staff_login, webhooks
+from notifier.entrypoints.web.routes import (
+    health,
+    links,
+    staff_audit,
+    staff_login,
+    staff_preview,
+    staff_programme,
+    staff_users,
+    webhooks,
+)
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
@@ -24,6 +33,9 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(links.router)
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
+    api.include_router(staff_programme.router)
+    api.include_router(staff_preview.router)
+    api.include_router(staff_users.router)
     _install_page_errors(api)
     return api
 
