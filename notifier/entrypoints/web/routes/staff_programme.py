@@ -24,7 +24,7 @@ from notifier.domain.programme import (
     Theme,
     When,
 )
-from notifier.domain.review import LABELS, DraftStatus, allowed_actions
+from notifier.domain.review import LABELS, DraftStatus, ReviewRefused, allowed_actions
 from notifier.domain.roles import Permission, allows
 from notifier.entrypoints.web import editor_views as views
 from notifier.entrypoints.web.csrf import CsrfChecked
@@ -97,6 +97,8 @@ def _guarded(request: Request, back: str, action: Callable[[], Any]) -> Response
         return _problem_page(request, f"{exc} {detail}".strip(), back, 422)
     except NotFound as exc:
         return _problem_page(request, str(exc), "/staff/programme", 404)
+    except ReviewRefused as exc:
+        return _problem_page(request, str(exc), back, 403)
     except InputError as exc:
         return _problem_page(request, str(exc), back)
     return RedirectResponse(back, status_code=303)
