@@ -441,8 +441,18 @@ def remove_offer(session: Session, draft: ProgrammeDraft, actor: StaffUser, key:
     )
 
 
+_CHECKED: dict[tuple[str, date], list[Problem]] = {}
+
+
 def problems_of(draft: ProgrammeDraft, today: date) -> list[Problem]:
-    return check_draft(programme_of_draft(draft), today)
+    """``check_draft`` of the draft's content, remembered per content and day (a check of the
+    whole programme takes a second or two; pages ask for it on every view)."""
+    key = (programme_store.content_hash(draft.content), today)
+    if key not in _CHECKED:
+        if len(_CHECKED) > 64:
+            _CHECKED.clear()
+        _CHECKED[key] = check_draft(programme_of_draft(draft), today)
+    return list(_CHECKED[key])
 
 
 def submit(session: Session, draft: ProgrammeDraft, actor: StaffUser, today: date) -> None:

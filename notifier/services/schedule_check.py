@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2 import meta as jinja_meta
 from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from notifier.adapters.renderer import environment, split_email
 from notifier.adapters.schedule_files import LoadedProgramme, load_programme
@@ -140,12 +141,14 @@ def check_content(
         path, _ = next(iter(step_lines.values()))
         problems.append(error(path, 1, "the programme has no loss message (anchor: loss)"))
     location = programme.location(None)
+    env = environment(programme.templates)  # one environment: each template compiled once
     for (lang, name), path in sorted(template_files.items()):
         if (lang, name) not in expected:
             problems.append(warning(path, 1, f"template {name} belongs to no step and channel"))
             continue
-        problems.extend(check_template(programme, lang, name, path, location))
-        problems.extend(_missing_offers(programme, lang, name, path))
+        problems.extend(check_template(programme, lang, name, path, location, env))
+        if programme.offers or "offer" in programme.templates[lang][name]:
+            problems.extend(_missing_offers(programme, lang, name, path))
     return problems
 
 
@@ -222,9 +225,14 @@ def _undeclared_lines(ast: nodes.Template) -> list[tuple[int, str]]:
 
 
 def check_template(
-    programme: Programme, lang: str, name: str, path: str, location: Location
+    programme: Programme,
+    lang: str,
+    name: str,
+    path: str,
+    location: Location,
+    env: SandboxedEnvironment | None = None,
 ) -> list[Problem]:
-    env = environment(programme.templates)
+    env = env or environment(programme.templates)
     source = programme.templates[lang][name]
     try:
         ast = env.parse(source)
