@@ -64,7 +64,9 @@ def test_author_edits_reviewer_publishes_and_the_next_message_has_the_new_text(
     expect(counter).to_contain_text("UCS-2")  # the live counter, before saving
     expect(counter).to_contain_text("ë dwingt UCS-2 af")
     page.locator("#text-nl-sms").get_by_role("button", name="Tekst opslaan (nl)").click()
-    expect(page.locator("#errs-nl-sms")).to_contain_text("unknown variable 'babynaam'", timeout=SLOW)
+    expect(page.locator("#errs-nl-sms")).to_contain_text(
+        "unknown variable 'babynaam'", timeout=SLOW
+    )
     expect(page.locator("#src-nl-sms")).to_have_value(re.compile("babynaam"))  # kept
     assert_accessible(page)
 
@@ -91,7 +93,8 @@ def test_author_edits_reviewer_publishes_and_the_next_message_has_the_new_text(
 
     sign_in(page, live, "beoordelaar@cjg.example")
     page.goto(f"{live.url}/staff/drafts/1/changes")
-    expect(page.get_by_role("cell", name=re.compile("Stap vaccinaties, sms"))).to_be_visible(timeout=SLOW)
+    change = page.get_by_role("cell", name=re.compile("Stap vaccinaties, sms"))
+    expect(change).to_be_visible(timeout=SLOW)
     assert_accessible(page)
     page.goto(f"{live.url}/staff/drafts/1")
     page.get_by_role("button", name="Goedkeuren").click()
