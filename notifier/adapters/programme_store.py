@@ -13,6 +13,8 @@ from notifier.domain.programme import (
     Anchor,
     Channel,
     Location,
+    Offer,
+    OfferKind,
     Priority,
     Programme,
     Step,
@@ -21,7 +23,38 @@ from notifier.domain.programme import (
 )
 
 
+def offer_document(offer: Offer) -> dict[str, Any]:
+    return {
+        "key": offer.key,
+        "kind": offer.kind.value,
+        "name": offer.name,
+        "url": offer.url,
+        "details": dict(offer.details),
+        "locations": list(offer.locations),
+    }
+
+
+def offer_from(item: dict[str, Any]) -> Offer:
+    return Offer(
+        key=item["key"],
+        kind=OfferKind(item["kind"]),
+        name=item["name"],
+        url=item["url"],
+        details=dict(item["details"]),
+        locations=tuple(item["locations"]),
+    )
+
+
 def to_document(programme: Programme) -> dict[str, Any]:
+    """The programme as plain data. ``offers`` is left out when there are none, so versions
+    published before offers existed keep their content hash."""
+    doc = _document(programme)
+    if programme.offers:
+        doc["offers"] = [offer_document(o) for o in programme.offers]
+    return doc
+
+
+def _document(programme: Programme) -> dict[str, Any]:
     return {
         "programme": programme.name,
         "steps": [
@@ -72,7 +105,10 @@ def content_hash(content: str) -> str:
 
 
 def loads(content: str) -> Programme:
-    doc = json.loads(content)
+    return from_document(json.loads(content))
+
+
+def from_document(doc: dict[str, Any]) -> Programme:
     steps = tuple(
         Step(
             key=s["key"],
@@ -105,5 +141,10 @@ def loads(content: str) -> Programme:
         for item in doc["locations"]["items"]
     }
     return Programme(
-        doc["programme"], steps, doc["templates"], locations, doc["locations"]["default"]
+        doc["programme"],
+        steps,
+        {lang: dict(names) for lang, names in doc["templates"].items()},
+        locations,
+        doc["locations"]["default"],
+        tuple(offer_from(o) for o in doc.get("offers", [])),
     )

@@ -20,6 +20,8 @@ from notifier.domain.programme import (
     Anchor,
     Channel,
     Location,
+    Offer,
+    OfferKind,
     Priority,
     Programme,
     Step,
@@ -28,6 +30,8 @@ from notifier.domain.programme import (
 )
 
 LOCATIONS_FILE = "locations.yaml"
+OFFERS_FILE = "offers.yaml"  # optional: local offers (courses, webinars, meetups, first aid)
+NOT_STEPS = (LOCATIONS_FILE, OFFERS_FILE)
 STEP_FIELDS = {
     "key",
     "theme",
@@ -55,6 +59,7 @@ REQUIRED_STEP_FIELDS = (
     "review_by",
 )
 LOCATION_FIELDS = {"key", "name", "address", "phone", "url", "drop_in", "languages"}
+OFFER_FIELDS = {"key", "kind", "name", "url", "details", "locations"}
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LINE = "__line__"
 
@@ -256,7 +261,7 @@ def load_programme(schedules: Path, templates_dir: Path) -> LoadedProgramme:
     files = (
         [schedules]
         if schedules.is_file()
-        else sorted(p for p in schedules.glob("*.yaml") if p.name != LOCATIONS_FILE)
+        else sorted(p for p in schedules.glob("*.yaml") if p.name not in NOT_STEPS)
     )
     if not files:
         problems.append(error(str(schedules), 1, "no schedule files (*.yaml) found"))
@@ -291,6 +296,7 @@ def load_programme(schedules: Path, templates_dir: Path) -> LoadedProgramme:
             if step is not None:
                 steps.append(step)
     locations, default = _load_locations(schedules, problems)
+    offers = _load_offers(schedules, set(locations), problems)
     templates, template_files = read_templates(templates_dir)
     programme = None
     if locations:
@@ -300,6 +306,7 @@ def load_programme(schedules: Path, templates_dir: Path) -> LoadedProgramme:
             templates=templates,
             locations=locations,
             default_location=default,
+            offers=offers,
         )
     return LoadedProgramme(programme, problems, step_lines, template_files)
 
@@ -330,3 +337,82 @@ def _load_locations(schedules: Path, problems: list[Problem]) -> tuple[dict[str,
         )
         return {}, ""
     return locations, default
+
+
+def parse_offer(
+    raw: dict[str, Any], path: str, locations: set[str], problems: list[Problem]
+) -> Offer | None:
+    """One local offer from its YAML mapping (the editor's form uses the same rules)."""
+    line = raw.get(_LINE, 1)
+    lines: dict[str, int] = raw.get("__lines__", {})
+    before = len(problems)
+
+    def bad(fieldname: str, message: str) -> None:
+        problems.append(error(path, lines.get(fieldname, line), message))
+
+    for name in raw:
+        if name not in OFFER_FIELDS and name not in (_LINE, "__lines__", "__duplicates__"):
+            bad(name, f"unknown offer field {name!r}{_suggest(name, sorted(OFFER_FIELDS))}")
+    for name in ("key", "kind", "name", "url"):
+        if not raw.get(name):
+            bad(name, f"offer {raw.get('key', '?')!r} has no {name!r}")
+    key = str(raw.get("key", ""))
+    if key and not _KEY.match(key):
+        bad("key", f"bad key {key!r}: use lower-case letters, digits and dashes")
+    kind = None
+    if raw.get("kind"):
+        try:
+            kind = _enum(OfferKind, raw["kind"], "offer kind")
+        except InputError as exc:
+            bad("kind", str(exc))
+    url = raw.get("url")
+    if url and not str(url).startswith("https://"):
+        bad("url", f"url {url!r} must be an https:// address")
+    details = raw.get("details") or {}
+    if not isinstance(details, dict):
+        bad("details", "details must map a language to a text")
+        details = {}
+    where = raw.get("locations") or []
+    if not isinstance(where, list):
+        where = [where]
+    for item in where:
+        if str(item) not in locations:
+            bad("locations", f"unknown location {item!r}{_suggest(str(item), sorted(locations))}")
+    if len(problems) > before or kind is None:
+        return None
+    return Offer(
+        key=key,
+        kind=kind,
+        name=str(raw["name"]),
+        url=str(url),
+        details={str(k): str(v) for k, v in details.items() if not str(k).startswith("__")},
+        locations=tuple(str(w) for w in where),
+    )
+
+
+def _load_offers(
+    schedules: Path, locations: set[str], problems: list[Problem]
+) -> tuple[Offer, ...]:
+    folder = schedules if schedules.is_dir() else schedules.parent
+    path = folder / OFFERS_FILE
+    if not path.exists():
+        return ()
+    doc = _read_yaml(path, problems)
+    if not isinstance(doc, dict) or not isinstance(doc.get("offers"), list):
+        problems.append(error(str(path), 1, "expected a list of 'offers:'"))
+        return ()
+    offers: list[Offer] = []
+    seen: set[str] = set()
+    for raw in doc["offers"]:
+        if not isinstance(raw, dict):
+            problems.append(error(str(path), 1, "each offer must be a mapping"))
+            continue
+        offer = parse_offer(raw, str(path), locations, problems)
+        if offer is None:
+            continue
+        if offer.key in seen:
+            problems.append(error(str(path), raw.get(_LINE, 1), f"duplicate key {offer.key!r}"))
+            continue
+        seen.add(offer.key)
+        offers.append(offer)
+    return tuple(offers)

@@ -9,7 +9,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from notifier.domain.family import TERM_WEEKS, ChildFacts
-from notifier.domain.programme import Location
+from notifier.domain.programme import Location, Offer, OfferKind
 
 VARIABLES: dict[str, str] = {
     "parent_name": "the recipient's first name, or empty",
@@ -19,10 +19,14 @@ VARIABLES: dict[str, str] = {
     "age_weeks": "the child's age in whole weeks on the send day (after birth), else none",
     "age_months": "the child's age in whole months on the send day (after birth), else none",
     "cjg": "the family's CJG location: name, address, phone, drop_in, url",
+    "offer": "local offers at the family's CJG: offer.course, offer.webinar, offer.meetup, "
+    "offer.first_aid, each with name, details, url (empty when there is none)",
     "link": "short link to this step's fuller information",
     "preferences_link": "where to change or stop the messages",
 }
 LOCATION_FIELDS = ("name", "address", "phone", "drop_in", "url")
+OFFER_FIELDS = ("name", "details", "url")
+OFFER_KINDS = tuple(k.value for k in OfferKind)
 _AND = {"nl": "en", "en": "and", "tr": "ve", "pl": "i", "ar": "و"}
 
 
@@ -33,6 +37,24 @@ class LocationView:
     phone: str
     drop_in: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    name: str
+    details: str
+    url: str
+
+
+def offer_views(
+    offers: dict[OfferKind, Offer] | None, language: str
+) -> dict[str, OfferView]:
+    """``offer.<kind>`` for every kind: the family's offer, or empty texts when there is none."""
+    views = {kind.value: OfferView("", "", "") for kind in OfferKind}
+    for kind, offer in (offers or {}).items():
+        details = offer.details.get(language) or offer.details.get("nl", "")
+        views[kind.value] = OfferView(offer.name, details, offer.url)
+    return views
 
 
 def location_view(location: Location, language: str) -> LocationView:
@@ -67,6 +89,7 @@ def message_context(
     step_key: str,
     public_url: str,
     parent_name: str = "",
+    offers: dict[OfferKind, Offer] | None = None,
 ) -> dict[str, Any]:
     lead = children[0]
     pregnancy_week, age_weeks, age_months = age_on(lead, day)
@@ -79,6 +102,7 @@ def message_context(
         "age_weeks": age_weeks,
         "age_months": age_months,
         "cjg": location_view(location, language),
+        "offer": offer_views(offers, language),
         "link": f"{base}/i/{step_key}",
         "preferences_link": f"{base}/p",
     }
@@ -87,12 +111,18 @@ def message_context(
 SAMPLE_PUBLIC_URL = "https://kansrijkestart.denhaag.nl"
 
 
-def sample_contexts(step_key: str, language: str, location: Location) -> list[dict[str, Any]]:
+def sample_contexts(
+    step_key: str,
+    language: str,
+    location: Location,
+    offers: dict[OfferKind, Offer] | None = None,
+) -> list[dict[str, Any]]:
     """Contexts a template must render with: filled in, all optional values empty, twins, and
     both a pregnancy and an after-birth moment."""
     cjg = location_view(location, language)
     base = {
         "cjg": cjg,
+        "offer": offer_views(offers, language),
         "link": f"{SAMPLE_PUBLIC_URL}/i/{step_key}",
         "preferences_link": f"{SAMPLE_PUBLIC_URL}/p",
     }

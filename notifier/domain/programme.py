@@ -81,6 +81,30 @@ class Location:
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
 
 
+class OfferKind(StrEnum):
+    """The kinds of local offer a template can name, as ``offer.<kind>``."""
+
+    COURSE = "course"  # a course for the first weeks
+    WEBINAR = "webinar"  # evening webinars
+    MEETUP = "meetup"  # parent meetups
+    FIRST_AID = "first_aid"  # EHBO for babies and toddlers
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A local offer (course, webinar, meetup, first aid) at some or all CJG locations."""
+
+    key: str
+    kind: OfferKind
+    name: str
+    url: str
+    details: dict[str, str] = field(default_factory=dict)  # language -> when and where
+    locations: tuple[str, ...] = ()  # empty: every location
+
+    def available_at(self, location: str) -> bool:
+        return not self.locations or location in self.locations
+
+
 @dataclass(frozen=True, slots=True)
 class Programme:
     """A complete programme as published: steps, template sources and locations."""
@@ -90,6 +114,16 @@ class Programme:
     templates: dict[str, dict[str, str]]  # language -> template name -> source
     locations: dict[str, Location]
     default_location: str
+    offers: tuple[Offer, ...] = ()
+
+    def offers_at(self, location: str) -> dict[OfferKind, Offer]:
+        """Per kind, the offer a family at ``location`` reads: its own location's offer before
+        a city-wide one, the first listed when there are several."""
+        chosen: dict[OfferKind, Offer] = {}
+        for offer in sorted(self.offers, key=lambda o: not o.locations):
+            if offer.available_at(location):
+                chosen.setdefault(offer.kind, offer)
+        return chosen
 
     def step(self, key: str) -> Step:
         for step in self.steps:

@@ -222,6 +222,25 @@ def schedules_publish(path: Path | None, templates_dir: Path | None, actor: str,
     )
 
 
+@schedules.command("export")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--version", "version_id", type=int, help="a version id (default: the one in force)")
+def schedules_export(directory: Path, version_id: int | None) -> None:
+    """Write a published version as schedules/*.yaml and templates/ (for check or git)."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.adapters.schedule_export import write_programme
+    from notifier.services.publishing import current_programme, version_programme
+
+    app = _app()
+    with unit_of_work(app.factory) as session:
+        if version_id is None:
+            version_id, programme = current_programme(session)
+        else:
+            programme = version_programme(session, version_id)
+    count = write_programme(programme, directory, f"version {version_id}")
+    click.echo(f"wrote version {version_id} to {directory} ({count} files)")
+
+
 @main.command()
 @click.option("--due-date")
 @click.option("--birth-date")

@@ -31,7 +31,7 @@ from notifier.domain.segments import append_if_room
 from notifier.domain.timing import SendHours
 from notifier.services.composing import Composed, compose
 from notifier.services.outcomes import apply_outcome
-from notifier.services.publishing import version_programme
+from notifier.services.publishing import steps_in_force, version_programme
 from notifier.services.system_messages import is_system_message, prepare_system
 
 SENDABLE = ("scheduled", "queued")
@@ -200,9 +200,10 @@ def prepare_many(
         *_load(session, Recipient, {m.recipient_id for m in messages}),
         *_load(session, ProgrammeVersion, {m.programme_version_id for m in messages}),
     ]
+    in_force = steps_in_force(session)
     for message in messages:
         try:
-            result[message.id] = _prepare_claimed(session, message, ctx, now)
+            result[message.id] = _prepare_claimed(session, message, ctx, now, in_force)
         except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
             message.attempts, message.updated_at = message.attempts - 1, ctx.clock()
             result[message.id] = _end(session, message, "failed", f"could not render: {exc}"[:300])
@@ -218,7 +219,11 @@ def _load(session: Session, table: Any, ids: set[int | None], *options: Any) -> 
 
 
 def _prepare_claimed(
-    session: Session, message: Message, ctx: SendContext, now: datetime
+    session: Session,
+    message: Message,
+    ctx: SendContext,
+    now: datetime,
+    in_force: frozenset[str] | None = None,
 ) -> OutgoingMessage | str:
     if is_system_message(message):  # a confirmation: its own checks, no programme step
         return prepare_system(session, message, ctx.public_url, now)
@@ -227,6 +232,10 @@ def _prepare_claimed(
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
     programme = version_programme(session, message.programme_version_id or 0)
     step = next((s for s in programme.steps if s.key == message.step_key), None)
+    if in_force is None:
+        in_force = steps_in_force(session)
+    if step is not None and step.key not in in_force:  # a later version removed it
+        step = None
     if message.expires_at < now:
         return _end(session, message, "expired", "send window passed")
     blocked = (
@@ -266,6 +275,7 @@ def _prepare_claimed(
         step_key=message.step_key,
         public_url=ctx.public_url,
         parent_name=recipient.first_name,
+        offers=programme.offers_at(programme.location(family.location_key).key),
     )
     base = ctx.public_url.rstrip("/")
     headers: dict[str, str] = {}

@@ -63,7 +63,7 @@ class PlanResult:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def _anchor_column(step: Step) -> Any:
+def anchor_column(step: Step) -> Any:
     if step.anchor is Anchor.LOSS:
         return Child.lost_on
     if step.anchor is Anchor.DUE_DATE:
@@ -87,7 +87,7 @@ def steps_due(
             continue
         query = (
             select(Child.family_id, literal(index))
-            .where(_anchor_column(step).between(*anchors))
+            .where(anchor_column(step).between(*anchors))
             .where(Child.status != "ended")
         )
         if plannable:

@@ -122,6 +122,7 @@ def _entries(
             step_key=step.key,
             public_url=public_url,
             parent_name=recipient.first_name,
+            offers=programme.offers_at(programme.location(family.location).key),
         )
         composed = compose(programme, step.key, chan, language, context)
         entries.append(

@@ -40,8 +40,19 @@ def load_checked(schedules: Path, templates: Path, today: date) -> Programme:
     return loaded.programme
 
 
-def publish(session: Session, programme: Programme, actor: str, note: str = "") -> Published:
-    """Publish ``programme``; publishing the content already in force changes nothing."""
+def publish(
+    session: Session,
+    programme: Programme,
+    actor: str,
+    note: str = "",
+    *,
+    draft_id: int | None = None,
+    approved_by: str | None = None,
+) -> Published:
+    """Publish ``programme``; publishing the content already in force changes nothing.
+
+    ``actor`` is who published, ``draft_id`` and ``approved_by`` the draft it came from and the
+    second person who approved it (the web editor); ``schedules publish`` leaves them empty."""
     content = programme_store.dumps(programme)
     digest = programme_store.content_hash(content)
     current = current_version(session)
@@ -53,7 +64,9 @@ def publish(session: Session, programme: Programme, actor: str, note: str = "") 
         status="published",
         created_by=actor,
         published_at=utcnow(),
-        note=note,
+        note=note[:500],
+        draft_id=draft_id,
+        approved_by=approved_by,
     )
     session.add(version)
     session.flush()
@@ -93,3 +106,20 @@ def current_programme(session: Session) -> tuple[int, Programme]:
             "no programme is published: run `notifier db upgrade` or `notifier schedules publish`"
         )
     return version.id, programme_of(version)
+
+
+def steps_in_force(session: Session) -> frozenset[str]:
+    """The step keys of the version in force: a message of a step a later version removed is
+    not sent (it keeps the text of its own version otherwise)."""
+    version = current_version(session)
+    if version is None:
+        return frozenset()
+    return frozenset(s.key for s in programme_of(version).steps)
+
+
+def versions(session: Session, limit: int = 50) -> list[ProgrammeVersion]:
+    return list(
+        session.scalars(
+            select(ProgrammeVersion).order_by(ProgrammeVersion.id.desc()).limit(limit)
+        )
+    )

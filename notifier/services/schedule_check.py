@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2 import meta as jinja_meta
 from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from notifier.adapters.renderer import environment, split_email
 from notifier.adapters.schedule_files import LoadedProgramme, load_programme
-from notifier.domain.context import LOCATION_FIELDS, VARIABLES, sample_contexts
+from notifier.domain.context import (
+    LOCATION_FIELDS,
+    OFFER_FIELDS,
+    OFFER_KINDS,
+    VARIABLES,
+    sample_contexts,
+)
 from notifier.domain.errors import InputError
 from notifier.domain.problems import Problem, error, warning
 from notifier.domain.programme import (
@@ -19,6 +27,7 @@ from notifier.domain.programme import (
     Anchor,
     Channel,
     Location,
+    OfferKind,
     Programme,
     template_name,
 )
@@ -35,14 +44,65 @@ def check_files(
 
 
 def check_programme(loaded: LoadedProgramme, today: date) -> list[Problem]:
-    programme = loaded.programme
-    if programme is None:
+    if loaded.programme is None:
         return []
+    return check_content(
+        loaded.programme,
+        today,
+        step_lines=loaded.step_lines,
+        template_files=loaded.template_files,
+    )
+
+
+def draft_step_path(step_key: str) -> str:
+    return f"steps/{step_key}"
+
+
+def draft_template_path(lang: str, name: str) -> str:
+    return f"templates/{lang}/{name}"
+
+
+def check_draft(programme: Programme, today: date) -> list[Problem]:
+    """The same checks as ``notifier schedules check`` on a programme held in memory (a draft in
+    the editor): the same rules and messages; paths name the step or text instead of a file."""
+    return sorted(
+        set(
+            check_content(
+                programme,
+                today,
+                step_lines={s.key: (draft_step_path(s.key), 1) for s in programme.steps},
+                template_files={
+                    (lang, name): draft_template_path(lang, name)
+                    for lang, names in programme.templates.items()
+                    for name in names
+                },
+            )
+        )
+    )
+
+
+def check_text(programme: Programme, lang: str, name: str, source: str) -> list[Problem]:
+    """One text as it would be after an edit: syntax, variables, rendering, SMS segments."""
+    templates = {k: dict(v) for k, v in programme.templates.items()}
+    templates.setdefault(lang, {})[name] = source
+    changed = replace(programme, templates=templates)
+    return check_template(
+        changed, lang, name, draft_template_path(lang, name), changed.location(None)
+    )
+
+
+def check_content(
+    programme: Programme,
+    today: date,
+    *,
+    step_lines: dict[str, tuple[str, int]],
+    template_files: dict[tuple[str, str], str],
+) -> list[Problem]:
     problems: list[Problem] = []
     languages = programme.languages
     expected: set[tuple[str, str]] = set()
     for step in programme.steps:
-        path, line = loaded.step_lines.get(step.key, ("?", 1))
+        path, line = step_lines.get(step.key, ("?", 1))
         if step.review_by and step.review_by < today:
             problems.append(
                 warning(
@@ -77,15 +137,52 @@ def check_programme(loaded: LoadedProgramme, today: date) -> list[Problem]:
                             "Dutch will be used",
                         )
                     )
-    if not any(s.anchor is Anchor.LOSS for s in programme.steps) and loaded.step_lines:
-        path, _ = next(iter(loaded.step_lines.values()))
+    if not any(s.anchor is Anchor.LOSS for s in programme.steps) and step_lines:
+        path, _ = next(iter(step_lines.values()))
         problems.append(error(path, 1, "the programme has no loss message (anchor: loss)"))
     location = programme.location(None)
-    for (lang, name), path in sorted(loaded.template_files.items()):
+    env = environment(programme.templates)  # one environment: each template compiled once
+    for (lang, name), path in sorted(template_files.items()):
         if (lang, name) not in expected:
             problems.append(warning(path, 1, f"template {name} belongs to no step and channel"))
             continue
-        problems.extend(check_template(programme, lang, name, path, location))
+        problems.extend(check_template(programme, lang, name, path, location, env))
+        if programme.offers or "offer" in programme.templates[lang][name]:
+            problems.extend(_missing_offers(programme, lang, name, path))
+    return problems
+
+
+def _missing_offers(programme: Programme, lang: str, name: str, path: str) -> list[Problem]:
+    """A text that names ``offer.<kind>`` reads empty at a CJG without such an offer."""
+    try:
+        ast = environment(programme.templates).parse(programme.templates[lang][name])
+    except TemplateSyntaxError:
+        return []
+    kinds = sorted(
+        {
+            attr.attr
+            for attr in ast.find_all(nodes.Getattr)
+            if isinstance(attr.node, nodes.Name)
+            and attr.node.name == "offer"
+            and attr.attr in OFFER_KINDS
+        }
+    )
+    problems = []
+    for kind in kinds:
+        missing = [
+            loc.name
+            for key, loc in programme.locations.items()
+            if OfferKind(kind) not in programme.offers_at(key)
+        ]
+        if missing:
+            problems.append(
+                warning(
+                    path,
+                    1,
+                    f"offer.{kind} is empty for {', '.join(missing)}: add an offer of kind "
+                    f"{kind} there or for every location",
+                )
+            )
     return problems
 
 
@@ -97,7 +194,26 @@ def _undeclared_lines(ast: nodes.Template) -> list[tuple[int, str]]:
             found.append(
                 (node.lineno, f"unknown variable {node.name!r} (known: {', '.join(VARIABLES)})")
             )
+    offer_known = ", ".join("offer." + k for k in OFFER_KINDS)
     for attr in ast.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and attr.node.name == "offer":
+            if attr.attr not in OFFER_KINDS:
+                found.append(
+                    (attr.lineno, f"unknown variable 'offer.{attr.attr}' (known: {offer_known})")
+                )
+        elif (
+            isinstance(attr.node, nodes.Getattr)
+            and isinstance(attr.node.node, nodes.Name)
+            and attr.node.node.name == "offer"
+            and attr.attr not in OFFER_FIELDS
+        ):
+            known = ", ".join(OFFER_FIELDS)
+            found.append(
+                (
+                    attr.lineno,
+                    f"unknown variable 'offer.{attr.node.attr}.{attr.attr}' (known: {known})",
+                )
+            )
         if (
             isinstance(attr.node, nodes.Name)
             and attr.node.name == "cjg"
@@ -109,9 +225,14 @@ def _undeclared_lines(ast: nodes.Template) -> list[tuple[int, str]]:
 
 
 def check_template(
-    programme: Programme, lang: str, name: str, path: str, location: Location
+    programme: Programme,
+    lang: str,
+    name: str,
+    path: str,
+    location: Location,
+    env: SandboxedEnvironment | None = None,
 ) -> list[Problem]:
-    env = environment(programme.templates)
+    env = env or environment(programme.templates)
     source = programme.templates[lang][name]
     try:
         ast = env.parse(source)
@@ -123,7 +244,8 @@ def check_template(
     step_key, channel = name.split(".")[0], Channel(name.split(".")[1])
     problems: list[Problem] = []
     worst = None
-    for context in sample_contexts(step_key, lang, location):
+    offers = programme.offers_at(location.key)
+    for context in sample_contexts(step_key, lang, location, offers):
         try:
             rendered = env.get_template(f"{lang}/{name}").render(context)
         except (TemplateError, SecurityError, TypeError, ValueError) as exc:

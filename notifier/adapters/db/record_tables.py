@@ -65,6 +65,9 @@ class ProgrammeVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(500), default="")
+    # Which draft became this version and who approved it (empty for `schedules publish`).
+    draft_id: Mapped[int | None] = mapped_column(BigId)
+    approved_by: Mapped[str | None] = mapped_column(String(254))
 
 
 LAST_TICK = "last_tick_at"  # planner_state key: "<ISO instant> <leader>" of the last tick

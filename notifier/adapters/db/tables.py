@@ -3,6 +3,7 @@
 from notifier.adapters.db.api_tables import ApiEnrolment, ApiKey
 from notifier.adapters.db.base import Base
 from notifier.adapters.db.consent_tables import Confirmation, InboundMessage
+from notifier.adapters.db.draft_tables import ProgrammeDraft
 from notifier.adapters.db.family_tables import Child, Family, Recipient
 from notifier.adapters.db.incident_tables import Incident
 from notifier.adapters.db.outbox_tables import Message, Nudge
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "Nudge",
     "PlannerState",
+    "ProgrammeDraft",
     "ProgrammeVersion",
     "Recipient",
     "StaffUser",

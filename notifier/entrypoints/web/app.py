@@ -25,6 +25,9 @@ from notifier.entrypoints.web.routes import (
     staff_audit,
     staff_enrol,
     staff_login,
+    staff_preview,
+    staff_programme,
+    staff_users,
     webhooks,
 )
 from notifier.entrypoints.web.routes.staff_admin import router as admin_router
@@ -43,6 +46,9 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(staff_login.router)
     api.include_router(staff_audit.router)
     api.include_router(staff_enrol.router)
+    api.include_router(staff_programme.router)
+    api.include_router(staff_preview.router)
+    api.include_router(staff_users.router)
     api.include_router(families_router)
     api.include_router(admin_router)
     api.include_router(parent_signup.router)

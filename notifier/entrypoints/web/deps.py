@@ -26,4 +26,7 @@ def get_session(app: AppDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit happens when the handler returns, before the response is sent.
+# With the default ("request") it ran after, so the page a POST redirects to could be read
+# before the change was committed (seen as "draft not found" right after creating one).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
