@@ -99,10 +99,11 @@ def test_sign_up_in_english_and_confirm_by_the_email_link(live: Live, page: Page
 
     mail = _sent(live)[-1]
     assert mail["to"] == "parent@example.org"
-    page.goto(live.url + link_in(mail["text"], "/bevestig/"))
+    page.goto(live.url + link_in(mail["text"], "/en/confirm/"))  # in the parent's language
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert recipients(live.app)[0].email_consent == "pending"  # opening the link is not enough
     assert_accessible(page)
-    page.get_by_role("button", name="Ja, ik bevestig").click()
+    page.get_by_role("button", name="Yes, I confirm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your sign-up is confirmed")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert_accessible(page)

@@ -232,7 +232,9 @@ def test_publish_reads_the_texts_beside_the_schedules_it_checked(upgraded, tmp_p
                "06 12345678", "--consent-source", "staff", "--confirmed").exit_code == 0
     assert cli("tick", "--now", f"{TODAY}T11:00", "--drain").exit_code == 0
     [record] = json.loads(cli("outbox", "--json").stdout)
-    assert record["text"] == "Nieuw: kraamzorg. https://kansrijkestart.test/i/kraamzorg"
+    first, footer = record["text"].split("\n")  # the new text, and where there is room a link
+    assert first == "Nieuw: kraamzorg. https://kansrijkestart.test/i/kraamzorg"
+    assert footer.startswith("Wijzigen of stoppen: https://kansrijkestart.test/k/")
 
 
 def test_publish_refuses_a_programme_with_errors(upgraded, tmp_path):

@@ -52,7 +52,7 @@ def test_export_holds_everything_about_the_person_and_not_the_other_caregivers_d
     assert one["children"][0]["due_date"] == (today() + timedelta(weeks=28)).isoformat()
     assert [e["kind"] for e in one["consent_log"]][:2] == ["consent.given", "consent.confirmed"]
     steps = [m["step"] for m in one["messages"]]
-    assert steps[0] == "confirm" and "kraamzorg" in steps
+    assert sorted(steps) == ["confirm", "kraamzorg"]
     with unit_of_work(app.factory) as session, pytest.raises(NotFound):
         export_person(session, email="niemand@example.nl", now=datetime.now(UTC))
     with unit_of_work(app.factory) as session, pytest.raises(InputError):
