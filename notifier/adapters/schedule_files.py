@@ -16,6 +16,7 @@ from notifier.domain.errors import InputError
 from notifier.domain.offsets import Offset
 from notifier.domain.problems import Problem, error
 from notifier.domain.programme import (
+    STEP_FIELDS,
     Age,
     Anchor,
     Channel,
@@ -32,21 +33,6 @@ from notifier.domain.programme import (
 LOCATIONS_FILE = "locations.yaml"
 OFFERS_FILE = "offers.yaml"  # optional: local offers (courses, webinars, meetups, first aid)
 NOT_STEPS = (LOCATIONS_FILE, OFFERS_FILE)
-STEP_FIELDS = {
-    "key",
-    "theme",
-    "anchor",
-    "offset",
-    "window",
-    "age",
-    "channels",
-    "priority",
-    "when",
-    "first_child_only",
-    "link",
-    "source",
-    "review_by",
-}
 REQUIRED_STEP_FIELDS = (
     "key",
     "theme",

@@ -8,6 +8,23 @@ from enum import StrEnum
 
 from notifier.domain.offsets import Offset
 
+# A step's fields in a schedule file, in the order the editor's form and the docs show them.
+STEP_FIELDS = (
+    "key",
+    "theme",
+    "anchor",
+    "offset",
+    "window",
+    "age",
+    "channels",
+    "priority",
+    "when",
+    "first_child_only",
+    "link",
+    "source",
+    "review_by",
+)
+
 
 class Theme(StrEnum):
     POSTNATAL = "postnatal"

@@ -5,22 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from notifier.domain.programme import Channel, Programme, Step
+from notifier.domain.programme import STEP_FIELDS, Channel, Programme, Step
 
-_STEP_FIELDS = (
-    "theme",
-    "anchor",
-    "offset",
-    "window",
-    "channels",
-    "age",
-    "priority",
-    "when",
-    "first_child_only",
-    "link",
-    "source",
-    "review_by",
-)
+_STEP_FIELDS = STEP_FIELDS[1:]  # all but the key
 # Fields that change who gets a message, or when; the others only change the record.
 TIMING_FIELDS = frozenset(
     {"anchor", "offset", "window", "channels", "age", "priority", "when", "first_child_only"}

@@ -21,7 +21,7 @@ from notifier.adapters.db.tables import ProgrammeDraft, ProgrammeVersion, StaffU
 from notifier.adapters.schedule_files import parse_location, parse_offer, parse_step
 from notifier.domain.errors import InputError, NotFound
 from notifier.domain.problems import Problem
-from notifier.domain.programme import Channel, Programme, Step, template_name
+from notifier.domain.programme import STEP_FIELDS, Channel, Programme, Step, template_name
 from notifier.domain.review import DraftAction, DraftFacts, DraftStatus, check
 from notifier.domain.roles import Permission, allows
 from notifier.services import audit
@@ -34,21 +34,7 @@ from notifier.services.publishing import (
 from notifier.services.schedule_check import check_draft, check_text
 
 # The step form's fields, in order; a problem's line number says which field it is about.
-STEP_FORM = (
-    "key",
-    "theme",
-    "anchor",
-    "offset",
-    "window",
-    "age",
-    "channels",
-    "priority",
-    "when",
-    "first_child_only",
-    "link",
-    "source",
-    "review_by",
-)
+STEP_FORM = STEP_FIELDS
 _LINE, _LINES = "__line__", "__lines__"
 
 
