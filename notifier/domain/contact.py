@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import phonenumbers
 
-from notifier.domain.enrolment import normalise_email, normalise_phone
+from notifier.domain.enrolment import normalise_email, normalise_phone, parse_valid_phone
 from notifier.domain.errors import InputError
 
 
@@ -17,12 +17,7 @@ def lookup_phone(raw: str, regions: Sequence[str] = ("NL",)) -> str:
         return normalise_phone(raw, regions)
     except InputError:
         pass
-    try:
-        number = phonenumbers.parse(raw, regions[0] if regions else "NL")
-    except phonenumbers.NumberParseException:
-        raise InputError(f"{raw!r} is not a phone number", "phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InputError(f"{raw!r} is not a valid phone number", "phone")
+    number = parse_valid_phone(raw, regions)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

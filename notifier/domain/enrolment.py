@@ -46,14 +46,20 @@ class EnrolmentInput:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def normalise_phone(raw: str, regions: Sequence[str] = ("NL",)) -> str:
-    """A mobile number in E.164, or InputError in plain words."""
+def parse_valid_phone(raw: str, regions: Sequence[str] = ("NL",)) -> phonenumbers.PhoneNumber:
+    """Any valid phone number (read in the first region's notation), or InputError."""
     try:
         number = phonenumbers.parse(raw, regions[0] if regions else "NL")
     except phonenumbers.NumberParseException:
         raise InputError(f"{raw!r} is not a phone number", "phone") from None
     if not phonenumbers.is_valid_number(number):
         raise InputError(f"{raw!r} is not a valid phone number", "phone")
+    return number
+
+
+def normalise_phone(raw: str, regions: Sequence[str] = ("NL",)) -> str:
+    """A mobile number in E.164, or InputError in plain words."""
+    number = parse_valid_phone(raw, regions)
     region = phonenumbers.region_code_for_number(number)
     if region not in regions:
         raise InputError(

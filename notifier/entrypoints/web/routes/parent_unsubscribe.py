@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from notifier.adapters.db.engine import unit_of_work
+from notifier.adapters.db.tables import Recipient
 from notifier.adapters.tokens import UNSUBSCRIBE
+from notifier.bootstrap import App
 from notifier.domain.errors import InputError
 from notifier.entrypoints.web.deps import AppDep
 from notifier.entrypoints.web.parent_pages import message, page
@@ -26,16 +29,25 @@ def _lang(request: Request, language: str | None = None) -> str:
     return asked if asked in LANGUAGES else "nl"
 
 
+def _recipient(app: App, session: Session, token: str) -> Recipient | None:
+    try:
+        return preferences.recipient_from_link(
+            session, app.settings.secret_key, token, UNSUBSCRIBE
+        )
+    except InputError:
+        return None
+
+
+def _bad_link(request: Request) -> Response:
+    return message(request, _lang(request), "unsub.bad_title", "unsub.bad_text", status_code=400)
+
+
 @router.get("/u/{token}", response_class=HTMLResponse)
 def ask(request: Request, app: AppDep, token: str) -> Response:
     with unit_of_work(app.factory) as session:
-        try:
-            recipient = preferences.recipient_from_link(
-                session, app.settings.secret_key, token, UNSUBSCRIBE
-            )
-        except InputError:
-            return message(request, _lang(request), "unsub.bad_title", "unsub.bad_text",
-                           status_code=400)
+        recipient = _recipient(app, session, token)
+        if recipient is None:
+            return _bad_link(request)
         lang = _lang(request, recipient.language)
     other = "en" if lang == "nl" else "nl"
     return page(request, "parent/unsubscribe.html", lang, {"action": f"/u/{token}"},
@@ -45,13 +57,9 @@ def ask(request: Request, app: AppDep, token: str) -> Response:
 @router.post("/u/{token}", response_class=HTMLResponse)
 def one_click(request: Request, app: AppDep, token: str) -> Response:
     with unit_of_work(app.factory) as session:
-        try:
-            recipient = preferences.recipient_from_link(
-                session, app.settings.secret_key, token, UNSUBSCRIBE
-            )
-        except InputError:
-            return message(request, _lang(request), "unsub.bad_title", "unsub.bad_text",
-                           status_code=400)
+        recipient = _recipient(app, session, token)
+        if recipient is None:
+            return _bad_link(request)
         preferences.unsubscribe_email(session, recipient, app.now())
         lang = _lang(request, recipient.language)
     return message(request, lang, "unsub.done_title", "unsub.done_text")
