@@ -16,6 +16,7 @@ Outcomes, as the delivery guarantees need them:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from twilio.rest import Client
 
 from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
 
+TWILIO_API = "https://api.twilio.com"
 MAX_VALIDITY = 36000  # seconds, Twilio's upper bound
 RATE_LIMITED = {20429}
 # The client logs every request and response at INFO, several lines each (list queries with the
@@ -67,8 +69,12 @@ class TwilioSmsChannel:
         client = getattr(self._local, "client", None)
         if client is None:
             http = TwilioHttpClient(
-                timeout=self.config.timeout, pool_connections=True, logger=HTTP_LOG
+                timeout=self.config.timeout,
+                pool_connections=True,
+                logger=HTTP_LOG,
+                proxy=_environment_proxies(self.config.base_url or TWILIO_API),
             )
+            _settle_environment(http)
             client = Client(self.config.account_sid, self.config.auth_token, http_client=http)
             if self.config.base_url:
                 client.api.base_url = self.config.base_url.rstrip("/")
@@ -106,6 +112,26 @@ class TwilioSmsChannel:
         """Messages the account sent to ``to`` since ``since`` (to reconcile an ambiguous send)."""
         found = self.client.messages.list(to=to, date_sent_after=since, page_size=50, limit=200)
         return [SentSms(m.sid or "", m.to or "", m.body or "", m.date_created) for m in found]
+
+
+def _environment_proxies(url: str) -> dict[str, str] | None:
+    """The proxies the environment (HTTPS_PROXY, NO_PROXY...) gives for ``url``, read once."""
+    return requests.utils.get_environ_proxies(url) or None
+
+
+def _settle_environment(http: TwilioHttpClient) -> None:
+    """Read the environment once per client instead of on every request.
+
+    With ``trust_env`` requests reads the proxy and CA bundle variables for each request (going
+    through all of ``os.environ`` twice): that was a third of a send's CPU. The proxies are given
+    to the client up front (``_environment_proxies``); the CA bundle is set here."""
+    session = http.session
+    if session is None:
+        return
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _sent_request(exc: requests.exceptions.ConnectionError) -> bool:
