@@ -220,8 +220,8 @@ class Stack:
             raise RuntimeError("redis-server did not start:\n" + self.log_tail(name))
         return proc
 
-    def web(self, port: int, env: dict[str, str]) -> None:
-        self.notifier("web", ["serve", "--port", str(port)], env)
+    def web(self, port: int, env: dict[str, str], *options: str) -> None:
+        self.notifier("web", ["serve", "--port", str(port), *options], env)
         if not wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 30):
             raise RuntimeError("notifier serve did not start:\n" + self.log_tail("web"))
 

@@ -9,9 +9,10 @@ FAILED    -> 21610: SMS consent withdrawn, suppressed; 21211/21614: number unusa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.base import Outcome, Result
@@ -37,6 +38,34 @@ def lock_sending(session: Session, message_id: int) -> Message | None:
         .where(Message.status == "sending")
         .with_for_update()
     ).first()
+
+
+ACCEPTED_AT = (
+    update(Message)
+    .where(Message.id == bindparam("b_id"))
+    .where(Message.status == "sending")
+    .values(
+        status="sent",
+        provider_ref=bindparam("b_ref"),
+        sent_at=bindparam("b_at", type_=Message.sent_at.type),
+        updated_at=bindparam("b_at", type_=Message.updated_at.type),
+        reason=None,
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def record_accepted(session: Session, accepted: Sequence[tuple[int, str, datetime]]) -> int:
+    """``apply_outcome`` of ACCEPTED for many messages at once: (id, provider SID, when).
+
+    One UPDATE each, only from ``sending`` (a status callback that got there first wins: the
+    UPDATE re-checks the status under the row lock), sent as one executemany in id order (so two
+    transactions lock rows in the same order). Returns how many were moved to ``sent``."""
+    if not accepted:
+        return 0
+    rows = [{"b_id": i, "b_ref": ref, "b_at": at} for i, ref, at in sorted(accepted)]
+    result = session.connection().execute(ACCEPTED_AT, rows)
+    return max(int(result.rowcount or 0), 0)
 
 
 def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:
