@@ -2,7 +2,8 @@
 
 ``NOTIFIER_TWILIO_BASE_URL`` points the client elsewhere (a proxy, or the fake on loopback): the
 client has no setting for it, so the API domain's ``base_url`` is replaced; with no override the
-real ``https://api.twilio.com`` is used.
+real ``https://api.twilio.com`` is used. The client's transport is ``PooledHttpClient`` (a
+keep-alive pool per thread, the same requests on the wire, the same exceptions).
 
 Outcomes, as the delivery guarantees need them:
   accepted                         -> ACCEPTED with the SID
@@ -16,17 +17,16 @@ Outcomes, as the delivery guarantees need them:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
+from notifier.adapters.channels.twilio_http import PooledHttpClient
 
 TWILIO_API = "https://api.twilio.com"
 MAX_VALIDITY = 36000  # seconds, Twilio's upper bound
@@ -68,13 +68,11 @@ class TwilioSmsChannel:
         """One client (and HTTP session) per thread."""
         client = getattr(self._local, "client", None)
         if client is None:
-            http = TwilioHttpClient(
+            http = PooledHttpClient(
                 timeout=self.config.timeout,
-                pool_connections=True,
                 logger=HTTP_LOG,
-                proxy=_environment_proxies(self.config.base_url or TWILIO_API),
+                proxies=_environment_proxies(self.config.base_url or TWILIO_API),
             )
-            _settle_environment(http)
             client = Client(self.config.account_sid, self.config.auth_token, http_client=http)
             if self.config.base_url:
                 client.api.base_url = self.config.base_url.rstrip("/")
@@ -117,21 +115,6 @@ class TwilioSmsChannel:
 def _environment_proxies(url: str) -> dict[str, str] | None:
     """The proxies the environment (HTTPS_PROXY, NO_PROXY...) gives for ``url``, read once."""
     return requests.utils.get_environ_proxies(url) or None
-
-
-def _settle_environment(http: TwilioHttpClient) -> None:
-    """Read the environment once per client instead of on every request.
-
-    With ``trust_env`` requests reads the proxy and CA bundle variables for each request (going
-    through all of ``os.environ`` twice): that was a third of a send's CPU. The proxies are given
-    to the client up front (``_environment_proxies``); the CA bundle is set here."""
-    session = http.session
-    if session is None:
-        return
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
-    session.trust_env = False
 
 
 def _sent_request(exc: requests.exceptions.ConnectionError) -> bool:
