@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2, help="pool children per worker")
     parser.add_argument("--web-workers", type=int, default=1, help="notifier serve --workers")
     parser.add_argument(
+        "--callbacks-in-flight", type=int, default=128, help="the fake's callback threads"
+    )
+    parser.add_argument(
         "--access-log", action="store_true", help="notifier serve with its access log"
     )
     parser.add_argument("--warmup", type=int, default=500)
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = Stack(args.logs)
     try:
-        fake = stack.fake_twilio(free_port())
+        fake = stack.fake_twilio(free_port(), callback_threads=args.callbacks_in_flight)
         web_port = free_port()
         web = f"http://127.0.0.1:{web_port}"
         extra = {"NOTIFIER_SMS_PER_SECOND": str(args.rate_limit)} if args.rate_limit else {}
