@@ -323,7 +323,8 @@ class _Scheduler:
             finally:
                 with self._cond:
                     self._busy -= 1
-                    self._cond.notify_all()
+                    if not self._busy and not self._heap:  # for wait_idle; submit wakes workers
+                        self._cond.notify_all()
 
 
 class _Server(ThreadingHTTPServer):

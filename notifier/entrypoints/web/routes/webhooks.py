@@ -49,4 +49,6 @@ async def status_callback(request: Request) -> Response:
     return Response(status_code=204)
 
 
-router.add_route(f"{router.prefix}/status", status_callback, methods=["POST"], include_in_schema=False)
+router.add_route(
+    f"{router.prefix}/status", status_callback, methods=["POST"], include_in_schema=False
+)
