@@ -127,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=float, default=None, help="SMS per second")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (Celery parents)")
     parser.add_argument("--concurrency", type=int, default=2, help="pool children per worker")
+    parser.add_argument("--web-workers", type=int, default=1, help="notifier serve --workers")
+    parser.add_argument(
+        "--callbacks-in-flight", type=int, default=128, help="the fake's callback threads"
+    )
+    parser.add_argument(
+        "--access-log", action="store_true", help="notifier serve with its access log"
+    )
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait at most")
     parser.add_argument("--logs", type=Path, default=ROOT / "var" / "bench-dispatch")
@@ -144,18 +151,24 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = Stack(args.logs)
     try:
-        fake = stack.fake_twilio(free_port())
+        fake = stack.fake_twilio(free_port(), callback_threads=args.callbacks_in_flight)
         web_port = free_port()
         web = f"http://127.0.0.1:{web_port}"
         extra = {"NOTIFIER_SMS_PER_SECOND": str(args.rate_limit)} if args.rate_limit else {}
         env = notifier_env(url, BROKER, web, fake.url, args.logs / "var", **extra)
-        stack.web(web_port, env)
+        web_options = ["--workers", str(args.web_workers)]
+        stack.web(
+            web_port, env, *web_options, "--access-log" if args.access_log else "--no-access-log"
+        )
         for k in range(args.workers):
             stack.notifier(f"worker-{k}", ["worker", "--concurrency", str(args.concurrency)], env)
         ready = [args.logs / f"worker-{k}.log" for k in range(args.workers)]
         if not wait_until(lambda: all(" ready." in p.read_text() for p in ready), 60):
             raise RuntimeError("workers did not start:\n" + stack.log_tail("worker-0"))
-        say(f"fake Twilio {fake.url}, web {web}, {args.workers} worker(s) x {args.concurrency}")
+        say(
+            f"fake Twilio {fake.url}, web {web} ({args.web_workers} process(es)), "
+            f"{args.workers} worker(s) x {args.concurrency}"
+        )
 
         settings = Settings(
             _env_file=None,

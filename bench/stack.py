@@ -196,7 +196,9 @@ class Stack:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
-    def fake_twilio(self, port: int, timeout_seconds: float = 5.0) -> FakeControl:
+    def fake_twilio(
+        self, port: int, timeout_seconds: float = 5.0, callback_threads: int = 32
+    ) -> FakeControl:
         module = "notifier.testing.fake_twilio"
         argv = [
             sys.executable,
@@ -204,6 +206,7 @@ class Stack:
             module,
             f"--port={port}",
             f"--timeout-seconds={timeout_seconds}",
+            f"--callback-threads={callback_threads}",
         ]
         self.start("fake-twilio", argv, dict(os.environ))
         fake = FakeControl(f"http://127.0.0.1:{port}")
@@ -220,8 +223,8 @@ class Stack:
             raise RuntimeError("redis-server did not start:\n" + self.log_tail(name))
         return proc
 
-    def web(self, port: int, env: dict[str, str]) -> None:
-        self.notifier("web", ["serve", "--port", str(port)], env)
+    def web(self, port: int, env: dict[str, str], *options: str) -> None:
+        self.notifier("web", ["serve", "--port", str(port), *options], env)
         if not wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 30):
             raise RuntimeError("notifier serve did not start:\n" + self.log_tail("web"))
 

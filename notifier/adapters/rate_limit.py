@@ -50,6 +50,7 @@ class RedisTokenBucket:
         self.rate = per_second
         self.capacity = capacity if capacity is not None else max(1.0, per_second / 10)
         self._take = self.client.register_script(_TAKE)
+        self._turn = threading.Lock()  # one waiter per process asks Redis, the others queue here
 
     def try_acquire(self) -> float:
         """Take a token if there is one; else how long to wait before trying again."""
@@ -60,8 +61,11 @@ class RedisTokenBucket:
         return wait
 
     def acquire(self) -> None:
-        while (wait := self.try_acquire()) > 0:
-            time.sleep(wait)
+        """Wait for a token. The send threads of a process take turns: without that, each of them
+        polled Redis for every token (dozens of round trips per message under the limit)."""
+        with self._turn:
+            while (wait := self.try_acquire()) > 0:
+                time.sleep(wait)
 
 
 class LocalTokenBucket:

@@ -479,8 +479,17 @@ def scheduler(interval: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """The web app: webhooks, /healthz, /readyz, /metrics."""
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="processes"
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="a log line per request (one per status callback: two per SMS)",
+)
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    """The web app: pages, API, webhooks, /healthz, /readyz, /metrics."""
     import uvicorn
 
     from notifier.adapters.logs import configure_logging
@@ -488,7 +497,14 @@ def serve(host: str, port: int) -> None:
 
     app = _app()
     configure_logging("web", app.settings.log_level)
-    uvicorn.run(create_app(app), host=host, port=port, log_config=None, access_log=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": None}
+    options["access_log"] = access_log
+    if workers == 1:
+        uvicorn.run(create_app(app), **options)
+    else:  # each process builds its own app (engine, pool) from the same environment
+        app.engine.dispose()  # the settings are checked here, once
+        factory = "notifier.entrypoints.web.app:create_app"
+        uvicorn.run(factory, factory=True, workers=workers, **options)
 
 
 @main.command()

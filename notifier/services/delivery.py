@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from notifier.adapters import metrics, system_texts
 from notifier.adapters.channels.base import Channel as ChannelPort
-from notifier.adapters.channels.base import Outcome, OutgoingMessage
+from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.family_repository import child_facts, usable_channels
 from notifier.adapters.db.tables import Child, Family, Message, ProgrammeVersion, Recipient
@@ -30,7 +30,7 @@ from notifier.domain.programme import Anchor, Channel
 from notifier.domain.segments import append_if_room
 from notifier.domain.timing import SendHours
 from notifier.services.composing import Composed, compose
-from notifier.services.outcomes import apply_outcome
+from notifier.services.outcomes import apply_outcome, record_accepted
 from notifier.services.publishing import steps_in_force, version_programme
 from notifier.services.system_messages import is_system_message, prepare_system
 
@@ -374,24 +374,40 @@ def send_many(
     channels: Mapping[str, ChannelPort],
     ctx: SendContext,
     map_: Callable[
-        [Callable[[OutgoingMessage | str], str], list[OutgoingMessage | str]], Iterable[str]
+        [Callable[[OutgoingMessage | str], Any], list[OutgoingMessage | str]], Iterable[Any]
     ] = map,
 ) -> list[str]:
     """``send_one`` for a batch (a worker task): claim, re-check and render all in one
-    transaction; then each is sent outside it and recorded in its own (``map_`` may run those
-    on threads). Returns the statuses in the order of ``message_ids``."""
+    transaction; then each is sent outside it (``map_`` may run those on threads). The accepted
+    ones are recorded together in one transaction when all sends are done; any other outcome is
+    recorded on its own, as ``send_one`` does. Returns the statuses in the order of
+    ``message_ids``.
+
+    Until they are recorded, the accepted messages stay ``sending``: a status callback may move
+    them on meanwhile (then the record changes nothing), and if the worker dies first, they are
+    resolved like any send whose outcome is unknown (the callbacks, or reconciling)."""
     with unit_of_work(factory) as session:
         prepared = prepare_many(session, message_ids, ctx)
 
-    def finish(item: OutgoingMessage | str) -> str:
+    def finish(item: OutgoingMessage | str) -> str | tuple[int, Outcome, datetime]:
         if isinstance(item, str):
             return item
-        return _send(factory, item, channels, ctx)
+        with bound(message_id=item.id, channel=item.channel):
+            ctx.limiter(item.channel)
+            log.debug("message.sending", to=item.to)  # masked by the log processor
+            outcome = channels[item.channel].send(item)
+            if outcome.result is Result.ACCEPTED and outcome.provider_ref:
+                return (item.id, outcome, ctx.clock())
+            return record(factory, item.id, outcome, ctx.clock)
 
     items: list[OutgoingMessage | str] = []
     for n, message_id in enumerate(message_ids):  # an id twice in a batch is claimed once
         items.append("not claimable" if message_id in message_ids[:n] else prepared[message_id])
-    return list(map_(finish, items))
+    done = list(map_(finish, items))
+    accepted = [(d[0], d[1].provider_ref or "", d[2]) for d in done if isinstance(d, tuple)]
+    with unit_of_work(factory) as session:
+        record_accepted(session, accepted)
+    return [d if isinstance(d, str) else "sent" for d in done]
 
 
 def drain(

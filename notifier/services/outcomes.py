@@ -9,9 +9,10 @@ FAILED    -> 21610: SMS consent withdrawn, suppressed; 21211/21614: number unusa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from notifier.adapters import metrics
@@ -46,9 +47,7 @@ def accepted(session: Session, message: Message, now: datetime) -> None:
     """The provider took the message (first time only): counted, and its latency observed."""
     if message.sent_at is None:
         message.sent_at = now
-        metrics.after_commit(session, metrics.message_status, message.channel, "sent")
-        latency = (now - message.due_at).total_seconds()
-        metrics.after_commit(session, metrics.send_latency, message.channel, latency)
+        sent_metrics(session, message.channel, message.due_at, now)
 
 
 def reached(session: Session, message: Message, status: str) -> None:
@@ -58,6 +57,65 @@ def reached(session: Session, message: Message, status: str) -> None:
 
 def provider_error(session: Session, channel: str, code: str) -> None:
     metrics.after_commit(session, metrics.provider_error, channel, code)
+ACCEPTED_AT = (
+    update(Message)
+    .where(Message.id == bindparam("b_id"))
+    .where(Message.status == "sending")
+    .values(
+        status="sent",
+        provider_ref=bindparam("b_ref"),
+        sent_at=bindparam("b_at", type_=Message.sent_at.type),
+        updated_at=bindparam("b_at", type_=Message.updated_at.type),
+        reason=None,
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def record_accepted(session: Session, accepted: Sequence[tuple[int, str, datetime]]) -> int:
+    """``apply_outcome`` of ACCEPTED for many messages at once: (id, provider SID, when).
+
+    One UPDATE each, only from ``sending`` (a status callback that got there first wins: the
+    UPDATE re-checks the status under the row lock), sent as one executemany in id order (so two
+    transactions lock rows in the same order). Returns how many were moved to ``sent``."""
+    if not accepted:
+        return 0
+    rows = [{"b_id": i, "b_ref": ref, "b_at": at} for i, ref, at in sorted(accepted)]
+    result = session.connection().execute(ACCEPTED_AT, rows)
+    # Counted where this batch set sent_at (a callback that came first counted it already).
+    when = {i: at for i, _, at in accepted}
+    moved = session.execute(
+        select(
+            Message.id,
+            Message.channel,
+            Message.due_at,
+            Message.sent_at,
+            Message.status,
+            Message.attempts,
+            Message.provider_ref,
+        ).where(Message.id.in_(when))
+    ).all()
+    for row in moved:
+        if row.sent_at == when[row.id]:
+            sent_metrics(session, row.channel, row.due_at, row.sent_at)
+        log.info(
+            "message.outcome",
+            message_id=row.id,
+            channel=row.channel,
+            result=Result.ACCEPTED.value,
+            status=row.status,
+            attempts=row.attempts,
+            provider_ref=row.provider_ref,
+            error_code=None,
+            reason=None,
+        )
+    return max(int(result.rowcount or 0), 0)
+
+
+def sent_metrics(session: Session, channel: str, due_at: datetime, sent_at: datetime) -> None:
+    """A message the provider took for the first time: counted, and its latency observed."""
+    metrics.after_commit(session, metrics.message_status, channel, "sent")
+    metrics.after_commit(session, metrics.send_latency, channel, (sent_at - due_at).total_seconds())
 
 
 def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: datetime) -> str:

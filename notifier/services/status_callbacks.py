@@ -1,25 +1,34 @@
-"""Twilio status callbacks: idempotent, and a status never moves backwards."""
+"""Twilio status callbacks: idempotent, and a status never moves backwards.
+
+A callback is one UPDATE that only matches a row whose status is less far along than the
+callback's: a repeated or late callback changes nothing, and the row lock the UPDATE takes (with
+PostgreSQL re-checking the WHERE on the newest row version) orders it against a worker recording
+the send's outcome. No row is loaded into the ORM, except when a failure means something for the
+recipient (21610: consent withdrawn; 21211/21614: number unusable). Several callbacks go to the
+database in one transaction (``apply_statuses``); each UPDATE returns the row it moved, so the
+metrics count exactly what changed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Update, bindparam, case, func, literal_column, or_, update
 from sqlalchemy.orm import Session
 
+from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Message, Recipient
-from notifier.adapters.logs import get_logger
 from notifier.services.outcomes import (
     BAD_NUMBER,
     STOPPED_BY_RECIPIENT,
-    accepted,
     apply_sms_failure,
     provider_error,
-    reached,
+    sent_metrics,
 )
-
-log = get_logger("notifier.status_callbacks")
 
 # Twilio's status -> ours, and how far along each of ours is.
 TWILIO_STATUS = {
@@ -47,6 +56,105 @@ RANK = {
 }
 
 
+@dataclass(frozen=True)
+class StatusCallback:
+    """What one callback says: our message id (from the callback URL) or else only the SID."""
+
+    message_id: int | None
+    sid: str
+    twilio_status: str
+    error_code: str | None = None
+
+
+def _statement(by_id: bool) -> Update:
+    """The UPDATE for one callback, with its values as bound parameters (one shape for all)."""
+    ours = bindparam("b_ours", type_=Message.status.type)
+    now = bindparam("b_now", type_=Message.updated_at.type)
+    rank = case(RANK, value=Message.status, else_=literal_column("0"))
+    target = (
+        Message.id == bindparam("b_id", type_=Message.id.type)
+        if by_id
+        else Message.provider_ref == bindparam("b_sid")
+    )
+    return (
+        update(Message)
+        .where(target)
+        .where(Message.channel == "sms")
+        .where(or_(Message.provider_ref.is_(None), Message.provider_ref == bindparam("b_sid")))
+        .where(rank < bindparam("b_rank"))
+        .values(
+            status=ours,
+            provider_ref=bindparam("b_sid"),
+            updated_at=now,
+            sent_at=func.coalesce(Message.sent_at, now),
+            delivered_at=case((ours == "delivered", now), else_=Message.delivered_at),
+            reason=case(
+                (ours == "delivered", None),
+                (ours == "failed", bindparam("b_reason")),
+                else_=Message.reason,
+            ),
+            error_code=case(
+                (ours == "failed", bindparam("b_error_code")), else_=Message.error_code
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_MOVED = (Message.id, Message.recipient_id, Message.status, Message.sent_at, Message.due_at)
+BY_ID, BY_SID = (_statement(by_id).returning(*_MOVED) for by_id in (True, False))
+
+
+def _params(callback: StatusCallback, ours: str, now: datetime) -> dict[str, Any]:
+    code = callback.error_code
+    return {
+        "b_id": callback.message_id,
+        "b_sid": callback.sid,
+        "b_ours": ours,
+        "b_rank": RANK[ours],
+        "b_now": now,
+        "b_reason": f"provider reports {callback.twilio_status}" + (f" ({code})" if code else ""),
+        "b_error_code": code,
+    }
+
+
+def _for_recipient(callback: StatusCallback, ours: str) -> bool:
+    """A failure that changes what we may send this recipient (and so needs the ORM)."""
+    return ours == "failed" and (callback.error_code or "") in STOPPED_BY_RECIPIENT | BAD_NUMBER
+
+
+def apply_statuses(session: Session, callbacks: Sequence[StatusCallback], now: datetime) -> int:
+    """Apply callbacks in the session's transaction; returns how many moved a message on.
+
+    In message id order, so that two transactions lock rows in the same order (a message's own
+    callbacks keep theirs). A failure that means something for the recipient also loads the
+    rows it needs and applies it (21610: no more SMS; 21211/21614: the number is unusable)."""
+    moved = 0
+    ordered = sorted(callbacks, key=lambda c: c.message_id or 0)
+    for callback in ordered:
+        ours = TWILIO_STATUS.get(callback.twilio_status.lower())
+        if ours is None:
+            continue
+        statement = BY_ID if callback.message_id else BY_SID
+        row = session.connection().execute(statement, _params(callback, ours, now)).first()
+        if row is None:
+            continue
+        moved += 1
+        if row.sent_at == now:  # the provider's first word on it: counted as sent here
+            sent_metrics(session, "sms", row.due_at, row.sent_at)
+        if row.status != "sent":
+            metrics.after_commit(session, metrics.message_status, "sms", row.status)
+        if ours == "failed" and callback.error_code:
+            provider_error(session, "sms", callback.error_code)
+        if _for_recipient(callback, ours) and row.recipient_id:
+            message = session.get(Message, row.id)
+            recipient = session.get(Recipient, row.recipient_id)
+            if message is not None and recipient is not None:
+                outcome = Outcome(Result.FAILED, error_code=callback.error_code)
+                apply_sms_failure(session, message, recipient, outcome, now)
+    return moved
+
+
 def apply_status(
     session: Session,
     *,
@@ -55,60 +163,7 @@ def apply_status(
     twilio_status: str,
     error_code: str | None,
     now: datetime,
-) -> str:
-    """Apply one callback; returns what happened (for logs and tests)."""
-    result = _apply_status(session, message_id, sid, twilio_status, error_code, now)
-    log.info(
-        "status_callback",
-        message_id=message_id,
-        sid=sid,
-        twilio_status=twilio_status,
-        error_code=error_code,
-        result=result,
-    )
-    return result
-
-
-def _apply_status(
-    session: Session,
-    message_id: int | None,
-    sid: str,
-    twilio_status: str,
-    error_code: str | None,
-    now: datetime,
-) -> str:
-    ours = TWILIO_STATUS.get(twilio_status.lower())
-    if ours is None:
-        return "ignored: unknown status"
-    query = (
-        select(Message).where(Message.id == message_id)
-        if message_id
-        else select(Message).where(Message.provider_ref == sid)
-    )
-    message = session.scalars(query.with_for_update()).first()
-    if message is None or message.channel != "sms":
-        return "ignored: unknown message"
-    if message.provider_ref and message.provider_ref != sid:
-        return "ignored: another provider message"
-    if RANK.get(message.status, 0) >= RANK[ours]:
-        return f"ignored: already {message.status}"
-    message.provider_ref = sid
-    message.status, message.updated_at = ours, now
-    accepted(session, message, now)
-    if ours == "delivered":
-        message.delivered_at, message.reason = now, None
-    if ours == "failed":
-        message.error_code = error_code
-        message.reason = f"provider reports {twilio_status}" + (
-            f" ({error_code})" if error_code else ""
-        )
-        if error_code:
-            provider_error(session, message.channel, error_code)
-        recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
-        if recipient is not None and error_code in STOPPED_BY_RECIPIENT | BAD_NUMBER:
-            apply_sms_failure(
-                session, message, recipient, Outcome(Result.FAILED, error_code=error_code), now
-            )
-    if message.status != "sent":
-        reached(session, message, message.status)
-    return message.status
+) -> bool:
+    """One callback; True when it moved the message on."""
+    callback = StatusCallback(message_id, sid, twilio_status, error_code)
+    return apply_statuses(session, [callback], now) == 1

@@ -45,7 +45,8 @@ seconds later it becomes ``sent`` and, after another ``callback_delay``, ``deliv
 ``StatusCallback`` and ``fake.callbacks_enabled`` is true, each transition is POSTed there,
 signed with ``RequestValidator(auth_token).compute_signature(url, params)``; a callback that
 cannot be delivered is retried ``callback_retries`` times and then counted in
-``fake.callback_failures``.
+``fake.callback_failures``. Up to ``callback_threads`` callbacks (default 32) are in flight at
+once, each on a keep-alive connection of its thread (replaced when the receiver closed it).
 
 Command line (manual use, benchmarks)::
 
@@ -130,6 +131,8 @@ _TZ_ABBREVIATIONS = {
     "CET": 1,
     "CEST": 2,
 }
+# a keep-alive connection the other side had closed (its idle timeout): send again
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 _FINAL_ERRORS = {
     "undelivered": (30003, "Unreachable destination handset"),
     "failed": (30007, "Message filtered"),
@@ -320,7 +323,8 @@ class _Scheduler:
             finally:
                 with self._cond:
                     self._busy -= 1
-                    self._cond.notify_all()
+                    if not self._busy and not self._heap:  # for wait_idle; submit wakes workers
+                        self._cond.notify_all()
 
 
 class _Server(ThreadingHTTPServer):
@@ -421,6 +425,7 @@ class FakeTwilio:
         host: str = "127.0.0.1",
         port: int = 0,
         callback_delay: float = 0.0,
+        callback_threads: int = 32,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -452,7 +457,10 @@ class FakeTwilio:
         self._callback_log: deque[dict[str, Any]] = deque(maxlen=1000)
         self._recent: deque[dict[str, Any]] = deque(maxlen=200)
         self._stopping = threading.Event()
-        self._scheduler = _Scheduler(workers=8)
+        # callbacks in flight at once: Twilio posts them concurrently, and each one here waits
+        # for the receiver's answer (which commits before it answers)
+        self._scheduler = _Scheduler(workers=callback_threads)
+        self._callback_connections = threading.local()  # keep-alive, one per callback thread
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -926,32 +934,59 @@ class FakeTwilio:
             )
 
     def _post(self, url: str, params: dict[str, str]) -> bool:
+        """POST one signed callback, on this thread's keep-alive connection to that host (a
+        connection the other side closed meanwhile is replaced, and the request sent again)."""
         parts = urlsplit(url)
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": self._validator.compute_signature(url, params),
             "I-Twilio-Idempotency-Token": uuid.uuid4().hex,
             "User-Agent": "TwilioProxy/1.1",
-            "Connection": "close",
         }
         if parts.username is not None:  # Twilio honours credentials in the callback URL
             credentials = f"{parts.username}:{parts.password or ''}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection_class = (
-            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_class(
-            parts.hostname or "", parts.port, timeout=self.callback_timeout
-        )
-        try:
-            connection.request("POST", target, urlencode(params), headers)
-            response = connection.getresponse()
-            response.read()
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        body = urlencode(params)
+        for attempt in (1, 2):
+            connection, reused = self._connection(key)
+            try:
+                connection.request("POST", target, body, headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop(key)
+                if reused and attempt == 1 and isinstance(exc, _STALE):
+                    continue
+                return False
+            if response.will_close:
+                self._drop(key)
             return 200 <= response.status < 400
-        except (OSError, http.client.HTTPException):
-            return False
-        finally:
+        return False
+
+    def _connection(
+        self, key: tuple[str, str, int | None]
+    ) -> tuple[http.client.HTTPConnection, bool]:
+        pool: dict[tuple[str, str, int | None], http.client.HTTPConnection] | None = getattr(
+            self._callback_connections, "pool", None
+        )
+        if pool is None:
+            pool = self._callback_connections.pool = {}
+        connection = pool.get(key)
+        if connection is not None:
+            return connection, True
+        scheme, host, port = key
+        connection_class = (
+            http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        )
+        connection = pool[key] = connection_class(host, port, timeout=self.callback_timeout)
+        return connection, False
+
+    def _drop(self, key: tuple[str, str, int | None]) -> None:
+        pool = getattr(self._callback_connections, "pool", {})
+        connection = pool.pop(key, None)
+        if connection is not None:
             connection.close()
 
 
@@ -965,6 +1000,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     parser.add_argument("--callback-delay", type=float, default=0.0)
+    parser.add_argument(
+        "--callback-threads", type=int, default=32, help="status callbacks in flight at once"
+    )
     parser.add_argument(
         "--timeout-seconds",
         type=float,
@@ -984,7 +1022,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-callbacks", action="store_true")
     args = parser.parse_args(argv)
 
-    fake = FakeTwilio(args.account_sid, args.auth_token, args.host, args.port, args.callback_delay)
+    fake = FakeTwilio(
+        args.account_sid,
+        args.auth_token,
+        args.host,
+        args.port,
+        args.callback_delay,
+        args.callback_threads,
+    )
     fake.timeout_seconds = args.timeout_seconds
     fake.callbacks_enabled = not args.no_callbacks
     fake.set_faults(args.rate_429, args.rate_timeout_after_accept, args.seed)

@@ -3,6 +3,7 @@ callbacks coming back into our web app."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
@@ -247,3 +248,57 @@ def test_nothing_is_sent_outside_allowed_hours(sms_app, fake):
     assert fake.messages == []
     [message] = messages(sms_app)
     assert message.due_at.astimezone(sms_app.hours.zone).time() == time(10, 0)
+
+
+def test_a_callback_reporting_21610_withdraws_consent_like_a_refused_send(sms_app, fake):
+    enrol_parent(sms_app)
+    fake.callbacks_enabled = False
+    tick(sms_app, MORNING, send=True)
+    [message] = messages(sms_app)
+    url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
+    params = {"MessageSid": message.provider_ref, "MessageStatus": "undelivered",
+              "ErrorCode": "21610", "AccountSid": fake.account_sid}
+    assert httpx.post(url, data=params, headers=_signed(sms_app, params, url)).status_code == 204
+    [message] = messages(sms_app)
+    assert message.status == "suppressed" and message.error_code == "21610"
+    with unit_of_work(sms_app.factory) as session:
+        assert session.scalars(select(Recipient)).one().sms_consent == "withdrawn"
+        kinds = session.scalars(select(Event.kind).where(Event.source == "provider")).all()
+    assert kinds == ["consent.withdrawn"]
+
+
+def test_callbacks_arriving_together_are_each_applied_once_and_in_rank(sms_app, fake):
+    """Many callbacks at the same moment (they are written in groups): every message ends
+    delivered or failed with its ErrorCode, whatever order its callbacks came in."""
+    for n in range(12):
+        with unit_of_work(sms_app.factory) as session:
+            _, programme = current_programme(session)
+            enrol(session, programme, EnrolmentInput(
+                (RecipientInput(f"+316123450{n:02d}", None, "nl", (Channel.SMS,), "Ouder"),),
+                "staff", due_date=date(2027, 6, 1), confirmed=True), TODAY, ["NL"])
+    fake.callbacks_enabled = False
+    tick(sms_app, MORNING, send=True)
+    sent = messages(sms_app)
+    assert len(sent) == 12 and {m.status for m in sent} == {"sent"}
+
+    def post(message, status, code=None):
+        url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
+        params = {"MessageSid": message.provider_ref, "MessageStatus": status}
+        if code:
+            params["ErrorCode"] = code
+        return httpx.post(url, data=params, headers=_signed(sms_app, params, url)).status_code
+
+    calls = []
+    for n, message in enumerate(sent):
+        final = ("delivered", None) if n % 2 else ("undelivered", "30003")
+        calls += [(message, *final), (message, "sent", None), (message, *final)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(lambda c: post(*c), calls))
+    assert codes == [204] * len(calls)
+    for n, message in enumerate(messages(sms_app)):
+        if n % 2:
+            assert (message.status, message.error_code) == ("delivered", None)
+            assert message.delivered_at is not None
+        else:
+            assert (message.status, message.error_code) == ("failed", "30003")
+            assert message.reason == "provider reports undelivered (30003)"

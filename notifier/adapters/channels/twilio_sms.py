@@ -2,7 +2,8 @@
 
 ``NOTIFIER_TWILIO_BASE_URL`` points the client elsewhere (a proxy, or the fake on loopback): the
 client has no setting for it, so the API domain's ``base_url`` is replaced; with no override the
-real ``https://api.twilio.com`` is used.
+real ``https://api.twilio.com`` is used. The client's transport is ``PooledHttpClient`` (a
+keep-alive pool per thread, the same requests on the wire, the same exceptions).
 
 Outcomes, as the delivery guarantees need them:
   accepted                         -> ACCEPTED with the SID
@@ -22,11 +23,12 @@ from datetime import datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from notifier.adapters.channels.base import Outcome, OutgoingMessage, Result
+from notifier.adapters.channels.twilio_http import PooledHttpClient
 
+TWILIO_API = "https://api.twilio.com"
 MAX_VALIDITY = 36000  # seconds, Twilio's upper bound
 RATE_LIMITED = {20429}
 # The client logs every request and response at INFO, several lines each (list queries with the
@@ -66,8 +68,10 @@ class TwilioSmsChannel:
         """One client (and HTTP session) per thread."""
         client = getattr(self._local, "client", None)
         if client is None:
-            http = TwilioHttpClient(
-                timeout=self.config.timeout, pool_connections=True, logger=HTTP_LOG
+            http = PooledHttpClient(
+                timeout=self.config.timeout,
+                logger=HTTP_LOG,
+                proxies=_environment_proxies(self.config.base_url or TWILIO_API),
             )
             client = Client(self.config.account_sid, self.config.auth_token, http_client=http)
             if self.config.base_url:
@@ -106,6 +110,11 @@ class TwilioSmsChannel:
         """Messages the account sent to ``to`` since ``since`` (to reconcile an ambiguous send)."""
         found = self.client.messages.list(to=to, date_sent_after=since, page_size=50, limit=200)
         return [SentSms(m.sid or "", m.to or "", m.body or "", m.date_created) for m in found]
+
+
+def _environment_proxies(url: str) -> dict[str, str] | None:
+    """The proxies the environment (HTTPS_PROXY, NO_PROXY...) gives for ``url``, read once."""
+    return requests.utils.get_environ_proxies(url) or None
 
 
 def _sent_request(exc: requests.exceptions.ConnectionError) -> bool:
