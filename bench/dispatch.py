@@ -26,6 +26,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from celery import Celery
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -162,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for k in range(args.workers):
             stack.notifier(f"worker-{k}", ["worker", "--concurrency", str(args.concurrency)], env)
-        ready = [args.logs / f"worker-{k}.log" for k in range(args.workers)]
-        if not wait_until(lambda: all(" ready." in p.read_text() for p in ready), 60):
+        probe = Celery(broker=BROKER)  # the workers log at WARNING: ask them, not their logs
+        if not wait_until(lambda: len(probe.control.ping(timeout=0.5)) >= args.workers, 60):
             raise RuntimeError("workers did not start:\n" + stack.log_tail("worker-0"))
         say(
             f"fake Twilio {fake.url}, web {web} ({args.web_workers} process(es)), "
