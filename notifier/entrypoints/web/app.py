@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from notifier.adapters.logs import configure_logging
 from notifier.bootstrap import App, build
 from notifier.entrypoints.web import api as partner_api
 from notifier.entrypoints.web.csrf import CsrfError
@@ -38,7 +39,10 @@ from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 def create_app(app: App | None = None) -> FastAPI:
     api = FastAPI(title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None)
-    api.state.notifier = app or build()
+    if app is None:  # a process of its own (`notifier serve --workers N`): set up its logs too
+        app = build()
+        configure_logging("web", app.settings.log_level)
+    api.state.notifier = app
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.include_router(health.router)
     api.include_router(webhooks.router)
