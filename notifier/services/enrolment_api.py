@@ -8,15 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifier.adapters.db.tables import ApiEnrolment, Event, Family, Message
+from notifier.adapters.db.tables import ApiEnrolment, Family
 from notifier.domain.enrolment import EnrolmentInput
 from notifier.domain.errors import InputError, NotFound, NotifierError
 from notifier.domain.programme import Channel, Programme
 from notifier.domain.timing import SendHours
-from notifier.services import family_changes, recipient_changes
+from notifier.services import family_changes, privacy, recipient_changes
 from notifier.services.enrolment import enrol
 
 SOURCE = "api"
@@ -128,27 +128,10 @@ def change(
 def erase(
     session: Session, family: Family, now: datetime, source: str, actor: str | None = None
 ) -> int:
-    """Stop everything, then erase the family: recipients, children and plans go; messages and
-    events stay for the delivery statistics, without bodies and without a link to anyone.
-    Returns how many messages were kept that way."""
+    """Stop everything, then erase the family as every erasure does (``privacy.erase_family``):
+    caregivers, children and plans go; messages and events stay for the delivery statistics,
+    without bodies and without a link to anyone. Returns how many messages were kept that way."""
     family_changes.stop(session, family, now, source)
-    kept = session.execute(
-        update(Message)
-        .where(Message.family_id == family.id)
-        .values(body=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    count = int(kept.rowcount or 0)  # type: ignore[attr-defined]
-    session.flush()
-    session.delete(family)  # the database unlinks messages and events (ON DELETE SET NULL)
-    session.add(
-        Event(
-            family_id=None,
-            kind="enrolment.erased",
-            source=source,
-            actor=actor,
-            detail={"messages_kept": count},
-        )
-    )
-    session.flush()
-    return count
+    reason = f"deleted by partner {actor}" if actor else "deleted by a partner"
+    erased = privacy.erase_family(session, family, now, source, reason, kind="enrolment.erased")
+    return erased.messages_anonymised

@@ -222,9 +222,15 @@ def _erase_recipient(session: Session, recipient: Recipient) -> Erased:
 
 
 def erase_family(
-    session: Session, family: Family, now: datetime, source: str, reason: str
+    session: Session,
+    family: Family,
+    now: datetime,
+    source: str,
+    reason: str,
+    kind: str = "family.erased",
 ) -> Erased:
-    """Erase a whole family: every caregiver, the children, their messages' identity."""
+    """Erase a whole family: every caregiver, the children, their messages' identity. One
+    event of ``kind`` (with no link to anyone) records that it happened and why."""
     erased = Erased()
     for recipient in list(family.recipients):
         erased.add(_erase_recipient(session, recipient))
@@ -234,7 +240,7 @@ def erase_family(
     session.delete(family)
     session.flush()
     erased.families = 1
-    session.add(Event(kind="family.erased", source=source, detail={"reason": reason}, at=now))
+    session.add(Event(kind=kind, source=source, detail={"reason": reason}, at=now))
     return erased
 
 
