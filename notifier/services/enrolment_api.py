@@ -17,6 +17,7 @@ from notifier.domain.errors import InputError, NotFound, NotifierError
 from notifier.domain.programme import Channel, Programme
 from notifier.domain.timing import SendHours
 from notifier.services import family_changes, privacy, recipient_changes
+from notifier.services.confirmation import start_confirmation
 from notifier.services.enrolment import enrol
 
 SOURCE = "api"
@@ -59,13 +60,22 @@ def enrol_for(
     enrolment: EnrolmentInput,
     today: date,
     regions: list[str],
-) -> Family:
-    """Enrol with consent pending, on record as given through this partner."""
+    *,
+    now: datetime,
+    secret: str,
+    public_url: str,
+) -> tuple[Family, list[int]]:
+    """Enrol with consent pending, on record as given through this partner, and ask each
+    recipient to confirm (double opt-in). Returns the family and the confirmation messages to
+    send once this transaction has committed (``confirmation.send_confirmations``)."""
     enrolment = replace(enrolment, consent_source=SOURCE, consent_by=partner.name, confirmed=False)
     family = enrol(session, programme, enrolment, today, regions)
     session.add(ApiEnrolment(family_id=family.id, api_key_id=partner.key_id))
     session.flush()
-    return family
+    asks = start_confirmation(
+        session, family, programme, now, secret=secret, public_url=public_url
+    )
+    return family, asks
 
 
 def family_for(session: Session, partner: Partner, public_id: str) -> Family:

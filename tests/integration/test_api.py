@@ -99,10 +99,17 @@ def test_a_partner_enrols_a_family_with_consent_pending_and_nothing_is_sent(app,
             ("sms", "api", "Verloskundigenpraktijk West"),
             ("email", "api", "Verloskundigenpraktijk West"),
         }
-    # Until the family confirms, the planner sends them nothing.
+    # The family is asked to confirm, on each channel (double opt-in) ...
+    with unit_of_work(app.factory) as session:
+        asks = session.scalars(select(Message)).all()
+        assert sorted((m.step_key, m.channel, m.status) for m in asks) == [
+            ("confirm", "email", "delivered"), ("confirm", "sms", "delivered")]
+    # ... and until it confirms, the planner sends them nothing.
     result = tick(app, app.now() + timedelta(weeks=12), send=True)
     assert result.sent is not None
-    assert count(app, Message) == 0
+    with unit_of_work(app.factory) as session:
+        programme = select(Message).where(Message.step_key != "confirm")
+        assert session.scalars(programme).all() == []
 
 
 def test_a_partner_reports_the_birth_and_changes_due_date_pause_and_preferences(

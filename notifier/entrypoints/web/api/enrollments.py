@@ -17,6 +17,7 @@ from notifier.entrypoints.web.api.schemas import EnrollmentIn, EnrollmentOut, En
 from notifier.entrypoints.web.deps import AppDep
 from notifier.services import enrolment_api
 from notifier.services.api_keys import READ, WRITE
+from notifier.services.confirmation import send_confirmations
 from notifier.services.enrolment_api import Partner
 from notifier.services.publishing import current_programme
 
@@ -41,15 +42,19 @@ def create_enrollment(
 ) -> EnrollmentOut:
     with unit_of_work(app.factory) as session:
         _, programme = current_programme(session)
-        family = enrolment_api.enrol_for(
+        family, asks = enrolment_api.enrol_for(
             session,
             partner,
             programme,
             body.as_input(),
             app.hours.today(app.now()),
             app.settings.phone_regions,
+            now=app.now(),
+            secret=app.settings.secret_key,
+            public_url=app.settings.public_url,
         )
         created = EnrollmentOut.of(family)
+    send_confirmations(app, asks)  # after the commit; a lost send goes at the next tick
     response.headers["Location"] = f"{router.prefix}/{created.id}"
     return created
 
