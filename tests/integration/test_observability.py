@@ -10,6 +10,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 
 import httpx
@@ -125,6 +126,10 @@ def test_a_real_flow_counts_exactly_and_logs_nothing_personal(flow_app, logs):
     assert after[("notifier_enrollments", (("stage", "0-6 months"),))] == 0
     assert not any(name == "notifier_queue_depth" for name, _ in after)  # no broker here
 
+    # the access line is written after the response went out: give the server a moment
+    deadline = time.monotonic() + 5
+    while '"scrape-1"' not in logs.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
     text = logs.getvalue()
     for secret in SECRETS:
         assert secret not in text, secret
