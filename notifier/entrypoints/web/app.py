@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -38,7 +40,14 @@ from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
 
 def create_app(app: App | None = None) -> FastAPI:
-    api = FastAPI(title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None)
+    options: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI).parameters:
+        # FastAPI's own OpenTelemetry hooks look up providers on every request; our metrics are
+        # Prometheus (/metrics), so they are off (a tenth of a status callback's CPU)
+        options["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
+    api = FastAPI(
+        title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None, **options
+    )
     if app is None:  # a process of its own (`notifier serve --workers N`): set up its logs too
         app = build()
         configure_logging("web", app.settings.log_level)

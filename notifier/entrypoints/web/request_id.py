@@ -4,9 +4,9 @@ line per request, with the path but never the query string (it may carry persona
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -25,7 +25,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
             text = value.decode("latin-1").strip()
             if _SANE.match(text):
                 return text
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 32 hex digits like a uuid4, without building the UUID
 
 
 class RequestIdMiddleware:
