@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=float, default=None, help="SMS per second")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (Celery parents)")
     parser.add_argument("--concurrency", type=int, default=2, help="pool children per worker")
-    parser.add_argument("--web-workers", type=int, default=1, help="notifier serve --workers")
+    parser.add_argument(
+        "--web-workers", type=int, default=2, help="notifier serve --workers (as docker-compose)"
+    )
     parser.add_argument(
         "--callbacks-in-flight", type=int, default=128, help="the fake's callback threads"
     )
