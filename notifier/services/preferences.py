@@ -16,10 +16,12 @@ from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Token
 from notifier.domain.enrolment import RecipientInput, normalise_email, normalise_phone
 from notifier.domain.errors import InputError
 from notifier.domain.programme import Programme
+from notifier.domain.timing import SendHours
 from notifier.services import consent, family_changes
 from notifier.services.confirmation import start_confirmation
 from notifier.services.delivery import PREFERENCES_LINK_DAYS
 from notifier.services.privacy import KEEP_AFTER_LOSS
+from notifier.services.recipient_changes import change_language, change_preferred_time
 
 PREFERENCES_MAX_AGE = PREFERENCES_LINK_DAYS * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # an unsubscribe link in an old email keeps working
@@ -68,6 +70,7 @@ def change_settings(
     channels: Sequence[str],
     language: str,
     preferred_time: time | None,
+    hours: SendHours,
     now: datetime,
     secret: str,
     public_url: str,
@@ -87,8 +90,10 @@ def change_settings(
     for channel in wanted:
         _want(session, recipient, channel)
     recipient.channels = ",".join(wanted)
-    recipient.language = language
-    recipient.preferred_time = preferred_time
+    # messages planned but not sent yet follow the new language and time, as in the partner API
+    change_language(session, recipient, language, programme, now, "web")
+    if preferred_time != recipient.preferred_time:
+        change_preferred_time(session, recipient, preferred_time, hours, now, "web")
     family = recipient.family
     family.replan = True
     session.add(Event.for_recipient(recipient, "preferences.changed", ",".join(wanted), "web"))

@@ -97,14 +97,15 @@ def change_language(
 def change_preferred_time(
     session: Session,
     recipient: Recipient,
-    preferred: time,
+    preferred: time | None,
     hours: SendHours,
     now: datetime,
     source: str,
     actor: str | None = None,
 ) -> None:
-    """Unsent messages move to the new time on their day, unless that leaves their window."""
-    if preferred.tzinfo is not None:
+    """Unsent messages move to the new time on their day, unless that leaves their window.
+    ``None`` is no preference: the default send time."""
+    if preferred is not None and preferred.tzinfo is not None:
         raise InputError("give the preferred time as a local time of day (HH:MM)", "preferred_time")
     recipient.preferred_time = preferred
     scheduled = select(Message).where(
@@ -114,4 +115,5 @@ def change_preferred_time(
         moved = hours.slot(hours.today(message.due_at), preferred)
         if now <= moved <= message.expires_at:
             message.due_at = moved
-    session.add(_changed(recipient, source, actor, {"preferred_time": preferred.strftime("%H:%M")}))
+    chosen = preferred.strftime("%H:%M") if preferred else None
+    session.add(_changed(recipient, source, actor, {"preferred_time": chosen}))

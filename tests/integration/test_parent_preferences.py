@@ -14,7 +14,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
-from notifier.adapters.db.tables import Event, Family
+from notifier.adapters.db.tables import Event, Family, Message
 from notifier.bootstrap import App
 from notifier.domain.programme import Programme
 from notifier.services.preferences import unsubscribe_token
@@ -116,6 +116,36 @@ def test_settings_need_one_channel_and_a_language_change_shows_the_page_in_it(ap
     [person] = recipients(app)
     assert (person.language, person.preferred_time.hour) == ("en", 19)
     assert '<html lang="en">' in client.get(path).text
+
+
+def test_a_new_language_and_time_apply_to_messages_not_sent_yet(
+    app: App, mini_programme: Programme
+) -> None:
+    """A parent who switches to English in the evening gets tomorrow's planned message in
+    English in the evening; what already went out stays as it was."""
+    client, path = client_for(app), prefs_path(app, enrolled(app))
+    family = _family(app)
+    [person] = family.recipients
+    tomorrow = today_of(app) + timedelta(days=1)
+    morning = app.hours.slot(tomorrow, None)
+    first, second = (step.key for step in mini_programme.steps[:2])
+    with unit_of_work(app.factory) as session:
+        for step_key, status in ((first, "scheduled"), (second, "sent")):
+            session.add(Message(
+                family_id=family.id, child_id=family.children[0].id, recipient_id=person.id,
+                step_key=step_key, channel="email", language="nl", due_at=morning,
+                expires_at=morning + timedelta(days=14), status=status))
+    token = csrf_of(client.get(path).text)
+    saved = client.post(path + "/instellingen", data={
+        "channels": ["email"], "language": "en", "preferred_time": "evening",
+        "csrf_token": token})
+    assert saved.status_code == 303
+    with unit_of_work(app.factory) as session:
+        planned, sent = session.scalars(select(Message).order_by(Message.id)).all()
+        assert planned.language == "en"
+        assert planned.due_at.astimezone(app.hours.zone).hour == 19
+        assert planned.due_at.astimezone(app.hours.zone).date() == tomorrow
+        assert (sent.language, sent.due_at) == ("nl", morning)
 
 
 def test_a_second_caregiver_is_added_with_their_own_confirmation_and_removed(app: App) -> None:

@@ -231,6 +231,7 @@ def save(request: Request, app: AppDep, token: str, _: CsrfChecked, form: Form) 
             channels=chosen,
             language=language,
             preferred_time=TIMES.get(at),
+            hours=app.hours,
             now=app.now(),
             secret=app.settings.secret_key,
             public_url=app.settings.public_url,
