@@ -34,9 +34,11 @@ class SegmentInfo:
 
 
 def count_segments(text: str) -> SegmentInfo:
-    non_gsm = tuple(dict.fromkeys(c for c in text if c not in GSM_CHARS))
+    # set and str.count work in C: this runs for every SMS a worker renders
+    outside = set(text) - GSM_CHARS
+    non_gsm = tuple(dict.fromkeys(c for c in text if c in outside)) if outside else ()
     if not non_gsm:
-        units = sum(2 if c in _GSM_EXTENDED else 1 for c in text)
+        units = len(text) + sum(text.count(c) for c in _GSM_EXTENDED)
         single, multi, encoding = 160, 153, "GSM-7"
     else:
         units = len(text.encode("utf-16-le")) // 2

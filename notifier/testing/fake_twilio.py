@@ -76,7 +76,6 @@ import socketserver
 import sys
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -155,6 +154,12 @@ def segments(body: str) -> int:
         units = len(body.encode("utf-16-le")) // 2
         single, multi = 70, 67
     return 1 if units <= single else -(-units // multi)
+
+
+def _hex32() -> str:
+    """32 random hex digits, as in Twilio's SIDs (a PRNG: ids of a fake need no secrecy, and
+    the fake makes three per SMS)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _now() -> datetime:
@@ -405,7 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.payload is not None:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
-            self.send_header("Twilio-Request-Id", "RQ" + uuid.uuid4().hex)
+            self.send_header("Twilio-Request-Id", "RQ" + _hex32())
             for name, value in (reply.headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
@@ -704,7 +709,7 @@ class FakeTwilio:
 
         now = _now()
         message = _Message(
-            sid="SM" + uuid.uuid4().hex,
+            sid="SM" + _hex32(),
             to=to,
             from_=sender,
             messaging_service_sid=service,
@@ -940,7 +945,7 @@ class FakeTwilio:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": self._validator.compute_signature(url, params),
-            "I-Twilio-Idempotency-Token": uuid.uuid4().hex,
+            "I-Twilio-Idempotency-Token": _hex32(),
             "User-Agent": "TwilioProxy/1.1",
         }
         if parts.username is not None:  # Twilio honours credentials in the callback URL

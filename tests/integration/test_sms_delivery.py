@@ -214,6 +214,8 @@ def test_forged_or_unsigned_callbacks_get_403_and_change_nothing(sms_app, fake):
         httpx.post(url, data=forged, headers=_signed(sms_app, params, url)),  # tampered
     ]
     assert [r.status_code for r in responses] == [403, 403, 403]
+    assert responses[0].json() == {"detail": "invalid Twilio signature"}
+    assert httpx.get(url).status_code == 405  # only POST is a callback
     assert messages(sms_app)[0].status == "sent"
 
 

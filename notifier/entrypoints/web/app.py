@@ -72,6 +72,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(inbound_sms.router)
     partner_api.install(api)
     api.include_router(metrics.router)
+    api.add_middleware(webhooks.StatusCallbacksFirst)  # inside the request id, outside the rest
     api.add_middleware(RequestIdMiddleware)
     api.add_middleware(StaffAlertsMiddleware)
     return api

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from notifier.adapters.batching import GroupCommit
 from notifier.adapters.db.engine import unit_of_work
@@ -58,6 +60,25 @@ async def status_callback(request: Request) -> Response:
     return Response(status_code=204)
 
 
-router.add_route(
-    f"{router.prefix}/status", status_callback, methods=["POST"], include_in_schema=False
-)
+STATUS_PATH = f"{router.prefix}/status"
+router.add_route(STATUS_PATH, status_callback, methods=["POST"], include_in_schema=False)
+
+
+class StatusCallbacksFirst:
+    """ASGI middleware: a POST to the status callback goes straight to its handler, past the
+    exception, routing and dependency layers the pages and the API need. Two callbacks come
+    per SMS, so this is the web app's hot path; the route above still answers anything else
+    (a GET gets 405). A forged callback gets the same 403 as through the router."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != STATUS_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await status_callback(Request(scope, receive))
+        except HTTPException as exc:
+            response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        await response(scope, receive, send)
