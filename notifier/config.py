@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # A send in ``sending`` this long is stuck (its worker died, or its outcome was ambiguous)
     # and is reconciled; the reconcile task leaves a younger one alone: it may be on its way.
     stuck_after_seconds: float = Field(900.0, gt=0)
+    # A sent SMS with no final status (delivered/failed) this long: its status is asked of the
+    # provider, and again after as long while it is still "sent" (services/final_status.py).
+    final_status_after_seconds: float = Field(7200.0, gt=0)
     smtp_url: str | None = None
     mail_from: str = "Kansrijke Start Den Haag <kansrijkestart@denhaag.nl>"
 

@@ -6,6 +6,7 @@ from celery import Celery
 
 DELIVER = "notifier.deliver"
 RECONCILE = "notifier.reconcile"
+FINAL_STATUS = "notifier.final_status"
 QUEUES = {"sms": "sms", "email": "email", "callbacks": "callbacks", "periodic": "periodic"}
 
 
@@ -40,3 +41,6 @@ class CeleryPublisher:
         self.celery.send_task(
             RECONCILE, args=[message_id], queue=QUEUES["callbacks"], countdown=countdown or None
         )
+
+    def final_status(self, message_ids: list[int]) -> None:
+        self.celery.send_task(FINAL_STATUS, args=[message_ids], queue=QUEUES["callbacks"])

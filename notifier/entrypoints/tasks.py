@@ -19,10 +19,11 @@ from sqlalchemy import select
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message
 from notifier.adapters.logs import bind, clear_context, configure_logging
-from notifier.adapters.queue import DELIVER, QUEUES, RECONCILE, CeleryPublisher
+from notifier.adapters.queue import DELIVER, FINAL_STATUS, QUEUES, RECONCILE, CeleryPublisher
 from notifier.bootstrap import App, build
 from notifier.config import get_settings
 from notifier.services.delivery import send_many
+from notifier.services.final_status import ask_final_status
 from notifier.services.reconcile import reconcile as reconcile_message
 
 SEND_THREADS = 16
@@ -155,3 +156,13 @@ def reconcile(message_id: int) -> str:
             channel = session.get(Message, message_id).channel  # type: ignore[union-attr]
         CeleryPublisher(celery_app).deliver(channel, [message_id])
     return status
+
+
+@celery_app.task(name=FINAL_STATUS, acks_late=True, ignore_result=True)
+def final_status(message_ids: list[int]) -> int:
+    """Ask the provider for the final status of sent SMS whose callback never came."""
+    app = _app()
+    provider: Any = app.channels.get("sms")
+    if not hasattr(provider, "status_of"):
+        return 0
+    return ask_final_status(app.factory, provider, message_ids, app.now())

@@ -15,7 +15,7 @@ from notifier.adapters.db.record_tables import LAST_TICK
 from notifier.adapters.db.tables import Message, PlannerState
 from notifier.adapters.logs import get_logger
 from notifier.bootstrap import App
-from notifier.services import dispatch, privacy
+from notifier.services import dispatch, final_status, privacy
 from notifier.services.alerts import (
     alert_recipients,
     email_notifier,
@@ -39,6 +39,8 @@ class Publisher(Protocol):
 
     def reconcile(self, message_id: int, countdown: float = 0) -> None: ...
 
+    def final_status(self, message_ids: list[int]) -> None: ...
+
 
 @dataclass
 class TickReport:
@@ -46,6 +48,7 @@ class TickReport:
     enqueued: int = 0
     requeued: int = 0
     reconciling: int = 0
+    asking_final_status: int = 0  # sent SMS whose final status is asked of the provider
     expired: int = 0
     sent_in_process: dict[str, int] = field(default_factory=dict)
     bodies_removed: int = 0
@@ -64,12 +67,22 @@ def scheduler_tick(
         ).messages
     with unit_of_work(app.factory) as session:
         report.expired = expire_overdue(session, now)
+    with unit_of_work(app.factory) as session:
+        asking = final_status.due_for_asking(
+            session, now, timedelta(seconds=app.settings.final_status_after_seconds)
+        )
+    report.asking_final_status = len(asking)
     if publisher is None:
         report.reconciling = reconcile_in_process(app, now)
         sent = drain(app.factory, app.channels, app.send_context(lambda: now))
         report.sent_in_process = sent.by_status
+        provider = app.channels.get("sms")
+        if asking and hasattr(provider, "status_of"):
+            final_status.ask_final_status(app.factory, provider, asking, now)  # type: ignore[arg-type]
     else:
         _publish(app, now, publisher, report)
+        if asking:
+            publisher.final_status(asking)
     with unit_of_work(app.factory) as session:
         report.bodies_removed = apply_body_retention(session, now)
         swept = privacy.daily_sweep(session, programme, now, app.hours.today(now))

@@ -18,7 +18,7 @@ from notifier.domain.enrolment import EnrolmentInput, RecipientInput
 from notifier.domain.programme import Channel
 from notifier.services.enrolment import enrol
 from notifier.services.publishing import current_programme, publish
-from notifier.services.scheduling import reconcile_in_process
+from notifier.services.scheduling import reconcile_in_process, scheduler_tick
 from notifier.services.ticking import tick
 from notifier.testing.fake_twilio import FakeTwilio
 from tests.conftest import make_settings
@@ -304,3 +304,45 @@ def test_callbacks_arriving_together_are_each_applied_once_and_in_rank(sms_app, 
         else:
             assert (message.status, message.error_code) == ("failed", "30003")
             assert message.reason == "provider reports undelivered (30003)"
+
+
+def test_a_final_status_that_never_came_back_is_asked_of_twilio(sms_app, fake):
+    """Our web app missed the callbacks (say, down during a deploy: Twilio does not resend
+    them). Two hours on, the tick asks Twilio: one message ends delivered, the other failed
+    with its error code. Each is asked once, and not before its two hours."""
+    other = "+31687654321"
+    enrol_parent(sms_app)
+    with unit_of_work(sms_app.factory) as session:
+        _, programme = current_programme(session)
+        enrol(session, programme, EnrolmentInput(
+            (RecipientInput(other, None, "nl", (Channel.SMS,), "Ouder"),), "staff",
+            due_date=date(2027, 6, 1), confirmed=True), TODAY, ["NL"])
+    fake.script(other, "undelivered")
+    fake.callbacks_enabled = False
+    tick(sms_app, MORNING, send=True)
+    assert fake.wait_idle()
+    assert [m.status for m in messages(sms_app)] == ["sent", "sent"]
+
+    assert scheduler_tick(sms_app, MORNING + timedelta(hours=1), None).asking_final_status == 0
+    assert [m.status for m in messages(sms_app)] == ["sent", "sent"]
+    later = scheduler_tick(sms_app, MORNING + timedelta(hours=2, minutes=1), None)
+    assert later.asking_final_status == 2
+    delivered, failed = messages(sms_app)
+    assert (delivered.status, delivered.error_code) == ("delivered", None)
+    assert delivered.delivered_at is not None
+    assert (failed.status, failed.error_code) == ("failed", "30003")
+    assert failed.reason == "provider reports undelivered (30003)"
+    assert scheduler_tick(sms_app, MORNING + timedelta(hours=5), None).asking_final_status == 0
+    asked = [r for r in fake.recent_requests
+             if r["method"] == "GET" and "/Messages/SM" in r["path"]]
+    assert len(asked) == 2
+
+
+def test_a_sent_sms_is_not_asked_about_after_three_days(sms_app, fake):
+    enrol_parent(sms_app)
+    fake.callbacks_enabled = False
+    tick(sms_app, MORNING, send=True)
+    assert fake.wait_idle()
+    report = scheduler_tick(sms_app, MORNING + timedelta(days=3, hours=1), None)
+    assert report.asking_final_status == 0
+    assert messages(sms_app)[0].status == "sent"

@@ -71,3 +71,14 @@ def test_an_ambiguous_send_is_found_when_reconciling(fake):
     found = sms_channel.sent_since(PHONE, datetime.now(UTC) - timedelta(minutes=5))
     assert [m.body for m in found] == ["Hoi Samira, één bericht"]
     assert found[0].sid == fake.messages[0]["sid"]
+
+
+def test_the_status_of_a_sent_message_is_fetched_by_its_sid(fake):
+    sms_channel = channel(fake.url, fake)
+    fake.script(PHONE, "undelivered", times=1)
+    failed, delivered = sms_channel.send(sms()), sms_channel.send(sms("Tweede"))
+    assert fake.wait_idle()
+    assert sms_channel.status_of(failed.provider_ref) == ("undelivered", "30003")
+    assert sms_channel.status_of(delivered.provider_ref) == ("delivered", None)
+    assert sms_channel.status_of("SM" + "0" * 32) is None  # Twilio: 404, 20404
+    assert channel("http://127.0.0.1:9", fake).status_of(delivered.provider_ref) is None

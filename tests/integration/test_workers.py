@@ -144,6 +144,9 @@ def test_a_lost_task_is_found_by_the_sweeper_and_sent_once(stack, tmp_path):
         def reconcile(self, message_id, countdown=0):
             pass
 
+        def final_status(self, message_ids):
+            pass
+
     scheduler_tick(app, now(), LosingPublisher())
     assert statuses(app) == {"queued": 3}
     publisher = CeleryPublisher(make_celery(app.settings.broker_url))
@@ -151,6 +154,28 @@ def test_a_lost_task_is_found_by_the_sweeper_and_sent_once(stack, tmp_path):
         report = scheduler_tick(app, now() + timedelta(minutes=6), publisher)
         assert report.requeued == 3
         assert wait_until(lambda: statuses(app).get("delivered") == 3, 60), statuses(app)
+    assert len(fake.messages) == 3
+
+
+def test_a_lost_final_status_is_asked_by_a_worker(stack, tmp_path):
+    """The callbacks never came: two hours on, the tick hands the sent SMS to a worker, which
+    asks Twilio and records delivered; nothing is sent again."""
+    app, fake, env = stack
+    enrol_families(app, 3)
+    fake.callbacks_enabled = False
+    publisher = CeleryPublisher(make_celery(app.settings.broker_url))
+    with process(["worker", "--concurrency", "1"], env, tmp_path / "worker.log"):
+        scheduler_tick(app, now(), publisher)
+        assert wait_until(lambda: statuses(app).get("sent") == 3, 60), statuses(app)
+        assert fake.wait_idle()
+        with unit_of_work(app.factory) as session:  # two hours pass for these rows
+            session.execute(text(
+                "UPDATE messages SET updated_at = updated_at - interval '2 hours 1 minute', "
+                "sent_at = sent_at - interval '2 hours 1 minute'"))
+        report = scheduler_tick(app, now(), publisher)
+        assert report.asking_final_status == 3
+        assert wait_until(lambda: statuses(app).get("delivered") == 3, 60), (
+            statuses(app), (tmp_path / "worker.log").read_text()[-3000:])
     assert len(fake.messages) == 3
 
 

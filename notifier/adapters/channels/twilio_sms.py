@@ -106,6 +106,16 @@ class TwilioSmsChannel:
             return Outcome(Result.RETRY, reason="could not connect to Twilio")
         return Outcome(Result.ACCEPTED, provider_ref=created.sid)
 
+    def status_of(self, sid: str) -> tuple[str, str | None] | None:
+        """The message's status at Twilio now, and its error code; None when Twilio does not
+        answer (asked again later)."""
+        try:
+            found = self.client.messages(sid).fetch()
+        except (TwilioRestException, requests.exceptions.RequestException):
+            return None
+        status = getattr(found.status, "value", found.status)
+        return str(status or ""), (str(found.error_code) if found.error_code else None)
+
     def sent_since(self, to: str, since: datetime) -> list[SentSms]:
         """Messages the account sent to ``to`` since ``since`` (to reconcile an ambiguous send)."""
         found = self.client.messages.list(to=to, date_sent_after=since, page_size=50, limit=200)
