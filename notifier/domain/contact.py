@@ -26,7 +26,8 @@ def lookup_email(raw: str) -> str:
 
 
 def mask_phone(phone: str | None) -> str:
-    """For logs: ``+316*****678``."""
+    """For display (the parent's own page, the partner API): ``+316*****678``, enough to
+    recognise one's number. Logs mask harder (``domain/masking.py``: ``+316******78``)."""
     if not phone:
         return ""
     return phone[:4] + "*" * max(0, len(phone) - 7) + phone[-3:]
