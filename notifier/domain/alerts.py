@@ -1,8 +1,9 @@
 """Alert rules: pure functions of what was measured and the thresholds.
 
 Each rule looks at one figure and says whether it is firing, with the value and one line an
-administrator can read. The service (``services/alerts.py``) measures, keeps incidents and
-notifies; nothing here touches a database or a clock.
+administrator can read (in Dutch, like the staff pages it is shown on). The service
+(``services/alerts.py``) measures, keeps incidents and notifies; nothing here touches a
+database or a clock.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class Firing:
     summary: str
 
 
+def _percent(share: float, decimals: int) -> str:
+    """``0.8`` -> ``80,0%``: the Dutch decimal comma."""
+    return f"{share * 100:.{decimals}f}%".replace(".", ",")
+
+
 def delivery_rate(m: Measurements, t: Thresholds) -> Firing | None:
     finished = m.delivered_last_hour + m.failed_last_hour
     if finished < t.delivery_min_messages:
@@ -58,8 +64,8 @@ def delivery_rate(m: Measurements, t: Thresholds) -> Firing | None:
     return Firing(
         DELIVERY_RATE,
         rate,
-        f"delivery rate {rate:.1%} over the last hour ({m.delivered_last_hour} of {finished} "
-        f"delivered; alert below {t.delivery_rate:.0%})",
+        f"{_percent(rate, 1)} afgeleverd in het afgelopen uur ({m.delivered_last_hour} van "
+        f"{finished}; alarm onder {_percent(t.delivery_rate, 0)})",
     )
 
 
@@ -70,8 +76,8 @@ def stuck_sending(m: Measurements, t: Thresholds) -> Firing | None:
     return Firing(
         STUCK_SENDING,
         m.oldest_sending_age,
-        f"{m.sending_too_long} message(s) in 'sending' for more than "
-        f"{t.sending_for.total_seconds() / 60:.0f} min (oldest {minutes:.0f} min)",
+        f"{m.sending_too_long} bericht(en) langer dan {t.sending_for.total_seconds() / 60:.0f} "
+        f"min in 'versturen' (het oudste {minutes:.0f} min)",
     )
 
 
@@ -80,11 +86,12 @@ def scheduler_stale(m: Measurements, t: Thresholds) -> Firing | None:
     if m.last_tick_age is not None and m.last_tick_age <= limit:
         return None
     if m.last_tick_age is None:
-        return Firing(SCHEDULER_STALE, -1, "the scheduler has never ticked")
+        return Firing(SCHEDULER_STALE, -1, "de planner heeft nog nooit gedraaid")
     return Firing(
         SCHEDULER_STALE,
         m.last_tick_age,
-        f"no scheduler tick for {m.last_tick_age / 60:.0f} min (alert after {limit / 60:.0f})",
+        f"de planner heeft {m.last_tick_age / 60:.0f} min niet gedraaid "
+        f"(alarm na {limit / 60:.0f} min)",
     )
 
 
@@ -94,8 +101,8 @@ def queue_stale(m: Measurements, t: Thresholds) -> Firing | None:
     return Firing(
         QUEUE_STALE,
         m.oldest_queued_age,
-        f"the oldest message waiting to be sent was due {m.oldest_queued_age / 60:.0f} min ago "
-        f"(alert after {t.queued_for.total_seconds() / 60:.0f})",
+        f"het oudste wachtende bericht had {m.oldest_queued_age / 60:.0f} min geleden weg "
+        f"moeten gaan (alarm na {t.queued_for.total_seconds() / 60:.0f} min)",
     )
 
 
@@ -105,8 +112,8 @@ def provider_errors(m: Measurements, t: Thresholds) -> Firing | None:
     return Firing(
         PROVIDER_ERRORS,
         m.provider_errors_last_hour,
-        f"{m.provider_errors_last_hour} provider errors in the last hour "
-        f"(alert above {t.provider_errors_per_hour})",
+        f"{m.provider_errors_last_hour} fouten van de provider in het afgelopen uur "
+        f"(alarm boven {t.provider_errors_per_hour})",
     )
 
 

@@ -34,6 +34,7 @@ from notifier.domain.alerts import (
     scheduler_stale,
     transitions,
 )
+from notifier.domain.timing import AMSTERDAM
 from notifier.services.delivery_stats import WAITING, scheduler_health
 
 LOCK_KEY = 0x6B73_616C  # "ksal": one evaluator at a time (PostgreSQL)
@@ -176,23 +177,28 @@ def _send_notices(session: Session, now: datetime, notify: Notify) -> list[Notic
     return sent
 
 
+def _local(instant: datetime) -> str:
+    return f"{instant.astimezone(AMSTERDAM):%Y-%m-%d %H:%M} (Nederlandse tijd)"
+
+
 def _notice(incident: Incident) -> Notice:
+    """The email to admins, in Dutch; the subject keeps the rule's key for mail filters."""
     if incident.resolved_at is None:
         return Notice(
             incident.id,
             "opened",
             incident.rule,
-            f"[Kansrijke Start] ALERT {incident.rule}: {incident.summary}"[:200],
-            f"{incident.summary}\n\nOpened at {incident.opened_at.isoformat()} (UTC).\n"
-            "You get one more email when it recovers.",
+            f"[Kansrijke Start] ALARM {incident.rule}: {incident.summary}"[:200],
+            f"{incident.summary}\n\nBegonnen om {_local(incident.opened_at)}.\n"
+            "U krijgt nog één e-mail als het weer in orde is.",
         )
     return Notice(
         incident.id,
         "resolved",
         incident.rule,
-        f"[Kansrijke Start] RECOVERED {incident.rule}",
-        f"{incident.rule} recovered at {incident.resolved_at.isoformat()} (UTC); it was open "
-        f"since {incident.opened_at.isoformat()}.\nLast seen: {incident.summary}",
+        f"[Kansrijke Start] OPGELOST {incident.rule}",
+        f"{incident.rule} is weer in orde sinds {_local(incident.resolved_at)}; het alarm liep "
+        f"sinds {_local(incident.opened_at)}.\nLaatst gezien: {incident.summary}",
     )
 
 
@@ -238,7 +244,7 @@ def email_notifier(channel: ChannelPort, recipients: list[str]) -> Notify:
         ref = ALERT_MESSAGE_IDS + notice.incident_id * 2 + (notice.kind == "resolved")
         for address in recipients:
             outcome = channel.send(
-                OutgoingMessage(ref, "email", address, "en", notice.text, notice.subject)
+                OutgoingMessage(ref, "email", address, "nl", notice.text, notice.subject)
             )
             if outcome.result not in (Result.ACCEPTED, Result.DELIVERED):
                 raise RuntimeError(f"alert email not accepted: {outcome.reason}")

@@ -108,13 +108,13 @@ def test_a_stopped_scheduler_shows_on_the_dashboard_and_as_a_banner_everywhere(h
 def test_an_open_incident_is_a_banner_until_it_is_resolved(history):
     with unit_of_work(history.factory) as session:
         session.add(Incident(rule="delivery_rate", opened_at=NOW - timedelta(minutes=30),
-                             last_value=0.8, summary="delivery rate 80.0% over the last hour "
-                             "(40 of 50 delivered; alert below 90%)"))
+                             last_value=0.8, summary="80,0% afgeleverd in het afgelopen uur "
+                             "(40 van 50; alarm onder 90%)"))
     admin = signed_in(history, "beheer@cjg.example")
     for path in ("/staff", "/staff/admin", "/staff/audit", "/staff/families"):
         html = admin.get(path).text
         assert html.count('class="banner"') == 1, path
-        assert ("Te weinig berichten afgeleverd (sinds 2026-11-04 10:30): delivery rate 80.0%"
+        assert ("Te weinig berichten afgeleverd (sinds 2026-11-04 10:30): 80,0% afgeleverd"
                 in html), path
     # a page rendered by a form post shows it too
     token = csrf_of(admin.get("/staff/families").text)

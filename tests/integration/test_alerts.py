@@ -23,8 +23,8 @@ from tests.integration.test_email_channel import Inbox
 
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 ADMINS = ["beheer@denhaag.nl", "ops@denhaag.nl"]
-RATE_ALERT = "[Kansrijke Start] ALERT delivery_rate"
-ERRORS_ALERT = "[Kansrijke Start] ALERT provider_errors"
+RATE_ALERT = "[Kansrijke Start] ALARM delivery_rate"
+ERRORS_ALERT = "[Kansrijke Start] ALARM provider_errors"
 
 
 @pytest.fixture
@@ -68,9 +68,12 @@ def subjects(inbox) -> list[tuple[str, str]]:
 def test_fire_once_stay_quiet_recover_and_fire_again(alert_app, inbox):
     finished(alert_app, delivered=40, failed=10, when=T0 - timedelta(minutes=10))  # 80%
     assert scheduler_tick(alert_app, T0, None).alerts_sent == 1
-    subject = ("[Kansrijke Start] ALERT delivery_rate: delivery rate 80.0% over the last hour "
-               "(40 of 50 delivered; alert below 90%)")
+    subject = ("[Kansrijke Start] ALARM delivery_rate: 80,0% afgeleverd in het afgelopen uur "
+               "(40 van 50; alarm onder 90%)")
     assert subjects(inbox) == [(a, subject) for a in ADMINS]
+    text = inbox.messages[0].get_body(("plain",)).get_content()
+    assert "Begonnen om 2026-11-29 11:00 (Nederlandse tijd)." in text
+    assert "U krijgt nog één e-mail als het weer in orde is." in text
     with unit_of_work(alert_app.factory) as session:
         [alert] = active_alerts(session, T0)
     assert (alert.rule, alert.since, alert.value) == ("delivery_rate", T0, 0.8)
@@ -81,8 +84,10 @@ def test_fire_once_stay_quiet_recover_and_fire_again(alert_app, inbox):
 
     later = T0 + timedelta(minutes=51)  # the failures are now more than an hour old
     assert scheduler_tick(alert_app, later, None).alerts_sent == 1
-    assert subjects(inbox)[2:] == [(a, "[Kansrijke Start] RECOVERED delivery_rate")
+    assert subjects(inbox)[2:] == [(a, "[Kansrijke Start] OPGELOST delivery_rate")
                                    for a in ADMINS]
+    text = inbox.messages[2].get_body(("plain",)).get_content()
+    assert "weer in orde sinds 2026-11-29 11:51 (Nederlandse tijd)" in text
     with unit_of_work(alert_app.factory) as session:
         assert active_alerts(session, later) == []
     assert scheduler_tick(alert_app, later + timedelta(minutes=1), None).alerts_sent == 0
@@ -132,7 +137,7 @@ def test_stuck_sends_a_stale_queue_and_a_silent_scheduler(app):
         banner = active_alerts(session)
     assert [(n.rule, n.kind) for n in sent] == [("stuck_sending", "opened")]
     assert [a.rule for a in banner] == ["scheduler_stale", "queue_stale", "stuck_sending"]
-    assert "1 message(s) in 'sending' for more than 15 min (oldest 16 min)" in banner[2].summary
+    assert "1 bericht(en) langer dan 15 min in 'versturen' (het oudste 16 min)" in banner[2].summary
 
 
 def test_the_banner_shows_a_silent_scheduler_even_without_an_incident(app):
@@ -142,7 +147,7 @@ def test_the_banner_shows_a_silent_scheduler_even_without_an_incident(app):
     with unit_of_work(app.factory) as session:
         assert active_alerts(session, T0 + timedelta(minutes=4)) == []
         [alert] = active_alerts(session, T0 + timedelta(minutes=6))
-    assert alert.since is None and alert.summary == "no scheduler tick for 6 min (alert after 5)"
+    assert alert.since is None and alert.summary == "de planner heeft 6 min niet gedraaid (alarm na 5 min)"
 
 
 def test_admin_accounts_get_the_alerts_too_and_disabled_ones_do_not(alert_app, inbox):

@@ -44,8 +44,8 @@ def test_thresholds_are_settings():
                      provider_errors_last_hour=1)
     [rate, errors] = firing(m, strict)
     assert (rate.rule, rate.value) == ("delivery_rate", 0.97)
-    assert errors == Firing("provider_errors", 1, "1 provider errors in the last hour "
-                                                  "(alert above 0)")
+    assert errors == Firing("provider_errors", 1, "1 fouten van de provider in het afgelopen "
+                                                  "uur (alarm boven 0)")
 
 
 def test_transitions_open_keep_and_resolve():
