@@ -67,7 +67,6 @@ def scheduler_tick(
         ).messages
     with unit_of_work(app.factory) as session:
         report.expired = expire_overdue(session, now)
-    with unit_of_work(app.factory) as session:
         asking = final_status.due_for_asking(
             session, now, timedelta(seconds=app.settings.final_status_after_seconds)
         )

@@ -53,11 +53,12 @@ def sms_app(database_url, tmp_path, mini_programme, fake):
     app.engine.dispose()
 
 
-def enrol_parent(app, due_date=date(2027, 6, 1), channels=(Channel.SMS,), email=None):
+def enrol_parent(app, due_date=date(2027, 6, 1), channels=(Channel.SMS,), email=None,
+                 phone=PHONE, name="Samira"):
     with unit_of_work(app.factory) as session:
         _, programme = current_programme(session)
         family = enrol(session, programme, EnrolmentInput(
-            (RecipientInput(PHONE, email, "nl", channels, "Samira"),), "staff",
+            (RecipientInput(phone, email, "nl", channels, name),), "staff",
             due_date=due_date, confirmed=True), TODAY, ["NL"])
         return family.id
 
@@ -273,11 +274,7 @@ def test_callbacks_arriving_together_are_each_applied_once_and_in_rank(sms_app, 
     """Many callbacks at the same moment (they are written in groups): every message ends
     delivered or failed with its ErrorCode, whatever order its callbacks came in."""
     for n in range(12):
-        with unit_of_work(sms_app.factory) as session:
-            _, programme = current_programme(session)
-            enrol(session, programme, EnrolmentInput(
-                (RecipientInput(f"+316123450{n:02d}", None, "nl", (Channel.SMS,), "Ouder"),),
-                "staff", due_date=date(2027, 6, 1), confirmed=True), TODAY, ["NL"])
+        enrol_parent(sms_app, phone=f"+316123450{n:02d}", name="Ouder")
     fake.callbacks_enabled = False
     tick(sms_app, MORNING, send=True)
     sent = messages(sms_app)
@@ -312,11 +309,7 @@ def test_a_final_status_that_never_came_back_is_asked_of_twilio(sms_app, fake):
     with its error code. Each is asked once, and not before its two hours."""
     other = "+31687654321"
     enrol_parent(sms_app)
-    with unit_of_work(sms_app.factory) as session:
-        _, programme = current_programme(session)
-        enrol(session, programme, EnrolmentInput(
-            (RecipientInput(other, None, "nl", (Channel.SMS,), "Ouder"),), "staff",
-            due_date=date(2027, 6, 1), confirmed=True), TODAY, ["NL"])
+    enrol_parent(sms_app, phone=other, name="Ouder")
     fake.script(other, "undelivered")
     fake.callbacks_enabled = False
     tick(sms_app, MORNING, send=True)

@@ -3,19 +3,13 @@ the same callbacks written one at a time: same statuses, error codes, reasons, c
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message, Recipient
-from notifier.domain.enrolment import EnrolmentInput, RecipientInput
-from notifier.domain.programme import Channel
-from notifier.services.enrolment import enrol
-from notifier.services.publishing import current_programme
 from notifier.services.status_callbacks import StatusCallback, apply_statuses
 from notifier.services.ticking import tick
-from tests.integration.test_sms_delivery import MORNING, TODAY, sms_app, fake  # noqa: F401
+from tests.integration.test_sms_delivery import MORNING, enrol_parent, fake, sms_app  # noqa: F401
 
 # per message: the callbacks it gets, in arrival order
 SCRIPTS = [
@@ -32,11 +26,7 @@ SCRIPTS = [
 
 def _sent_messages(app, first: int, count: int) -> list[Message]:
     for n in range(first, first + count):
-        with unit_of_work(app.factory) as session:
-            _, programme = current_programme(session)
-            enrol(session, programme, EnrolmentInput(
-                (RecipientInput(f"+316123451{n:02d}", None, "nl", (Channel.SMS,), "Ouder"),),
-                "staff", due_date=date(2027, 6, 1), confirmed=True), TODAY, ["NL"])
+        enrol_parent(app, phone=f"+316123451{n:02d}", name="Ouder")
     tick(app, MORNING, send=True)
     with unit_of_work(app.factory) as session:
         found = session.scalars(select(Message).order_by(Message.id)).all()
