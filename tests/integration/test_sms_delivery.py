@@ -99,16 +99,21 @@ def test_a_rate_limited_send_is_retried_on_the_same_row(sms_app, fake):
     assert message.status in ("sent", "delivered")
 
 
+def _assert_sms_consent_withdrawn_by_21610(app):
+    """The one message is suppressed with 21610, and the provider withdrew SMS consent."""
+    [message] = messages(app)
+    assert message.status == "suppressed" and message.error_code == "21610"
+    with unit_of_work(app.factory) as session:
+        assert session.scalars(select(Recipient)).one().sms_consent == "withdrawn"
+        kinds = session.scalars(select(Event.kind).where(Event.source == "provider")).all()
+    assert kinds == ["consent.withdrawn"]
+
+
 def test_21610_withdraws_sms_consent_and_nothing_more_is_sent(sms_app, fake):
     enrol_parent(sms_app)
     fake.script(PHONE, "21610")
     tick(sms_app, MORNING, send=True)
-    [message] = messages(sms_app)
-    assert message.status == "suppressed" and message.error_code == "21610"
-    with unit_of_work(sms_app.factory) as session:
-        assert session.scalars(select(Recipient)).one().sms_consent == "withdrawn"
-        kinds = session.scalars(select(Event.kind).where(Event.source == "provider")).all()
-    assert kinds == ["consent.withdrawn"]
+    _assert_sms_consent_withdrawn_by_21610(sms_app)
     for days in range(1, 200, 7):  # the rest of the programme: no SMS planned, none sent
         tick(sms_app, MORNING + timedelta(days=days), send=True)
     assert len(messages(sms_app)) == 1 and fake.messages == []
@@ -201,12 +206,32 @@ def _signed(app, params, url):
     return {"X-Twilio-Signature": signature}
 
 
+def _sent_awaiting_callbacks(app, fake):
+    """Today's messages, sent, with Twilio's callbacks held back so a test posts its own."""
+    fake.callbacks_enabled = False
+    tick(app, MORNING, send=True)
+    return messages(app)
+
+
+def _status_url(app, message):
+    return f"{app.web_url}/webhooks/twilio/status?m={message.id}"
+
+
+def _callback(app, message, status, code=None, account_sid=None):
+    """Posts a correctly signed status callback for ``message``; returns the HTTP status."""
+    url = _status_url(app, message)
+    params = {"MessageSid": message.provider_ref, "MessageStatus": status}
+    if code:
+        params["ErrorCode"] = code
+    if account_sid:
+        params["AccountSid"] = account_sid
+    return httpx.post(url, data=params, headers=_signed(app, params, url)).status_code
+
+
 def test_forged_or_unsigned_callbacks_get_403_and_change_nothing(sms_app, fake):
     enrol_parent(sms_app)
-    fake.callbacks_enabled = False
-    tick(sms_app, MORNING, send=True)
-    [message] = messages(sms_app)
-    url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
+    [message] = _sent_awaiting_callbacks(sms_app, fake)
+    url = _status_url(sms_app, message)
     params = {"MessageSid": message.provider_ref, "MessageStatus": "failed", "ErrorCode": "30007"}
     forged = dict(params, MessageStatus="delivered")
     responses = [
@@ -222,17 +247,10 @@ def test_forged_or_unsigned_callbacks_get_403_and_change_nothing(sms_app, fake):
 
 def test_callbacks_are_idempotent_and_never_move_a_status_backwards(sms_app, fake):
     enrol_parent(sms_app)
-    fake.callbacks_enabled = False
-    tick(sms_app, MORNING, send=True)
-    [message] = messages(sms_app)
-    url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
+    [message] = _sent_awaiting_callbacks(sms_app, fake)
 
     def callback(status, code=None):
-        params = {"MessageSid": message.provider_ref, "MessageStatus": status,
-                  "AccountSid": fake.account_sid}
-        if code:
-            params["ErrorCode"] = code
-        return httpx.post(url, data=params, headers=_signed(sms_app, params, url)).status_code
+        return _callback(sms_app, message, status, code, fake.account_sid)
 
     assert callback("delivered") == 204
     assert callback("delivered") == 204
@@ -255,19 +273,9 @@ def test_nothing_is_sent_outside_allowed_hours(sms_app, fake):
 
 def test_a_callback_reporting_21610_withdraws_consent_like_a_refused_send(sms_app, fake):
     enrol_parent(sms_app)
-    fake.callbacks_enabled = False
-    tick(sms_app, MORNING, send=True)
-    [message] = messages(sms_app)
-    url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
-    params = {"MessageSid": message.provider_ref, "MessageStatus": "undelivered",
-              "ErrorCode": "21610", "AccountSid": fake.account_sid}
-    assert httpx.post(url, data=params, headers=_signed(sms_app, params, url)).status_code == 204
-    [message] = messages(sms_app)
-    assert message.status == "suppressed" and message.error_code == "21610"
-    with unit_of_work(sms_app.factory) as session:
-        assert session.scalars(select(Recipient)).one().sms_consent == "withdrawn"
-        kinds = session.scalars(select(Event.kind).where(Event.source == "provider")).all()
-    assert kinds == ["consent.withdrawn"]
+    [message] = _sent_awaiting_callbacks(sms_app, fake)
+    assert _callback(sms_app, message, "undelivered", "21610", fake.account_sid) == 204
+    _assert_sms_consent_withdrawn_by_21610(sms_app)
 
 
 def test_callbacks_arriving_together_are_each_applied_once_and_in_rank(sms_app, fake):
@@ -275,24 +283,15 @@ def test_callbacks_arriving_together_are_each_applied_once_and_in_rank(sms_app, 
     delivered or failed with its ErrorCode, whatever order its callbacks came in."""
     for n in range(12):
         enrol_parent(sms_app, phone=f"+316123450{n:02d}", name="Ouder")
-    fake.callbacks_enabled = False
-    tick(sms_app, MORNING, send=True)
-    sent = messages(sms_app)
+    sent = _sent_awaiting_callbacks(sms_app, fake)
     assert len(sent) == 12 and {m.status for m in sent} == {"sent"}
-
-    def post(message, status, code=None):
-        url = f"{sms_app.web_url}/webhooks/twilio/status?m={message.id}"
-        params = {"MessageSid": message.provider_ref, "MessageStatus": status}
-        if code:
-            params["ErrorCode"] = code
-        return httpx.post(url, data=params, headers=_signed(sms_app, params, url)).status_code
 
     calls = []
     for n, message in enumerate(sent):
         final = ("delivered", None) if n % 2 else ("undelivered", "30003")
         calls += [(message, *final), (message, "sent", None), (message, *final)]
     with ThreadPoolExecutor(max_workers=12) as pool:
-        codes = list(pool.map(lambda c: post(*c), calls))
+        codes = list(pool.map(lambda c: _callback(sms_app, *c), calls))
     assert codes == [204] * len(calls)
     for n, message in enumerate(messages(sms_app)):
         if n % 2:
