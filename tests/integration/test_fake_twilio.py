@@ -1,7 +1,7 @@
 """The fake Twilio server, exercised with the official ``twilio`` client over real HTTP.
 
 Its responses are checked against Twilio's own OpenAPI description of the 2010-04-01 API
-(/work/shared/twilio-oai, or TWILIO_OAI_DIR) with openapi-core.
+(vendored in tests/vendor/twilio-oai, with its licence and upstream commit) with openapi-core.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from twilio.rest import Client
 
 from notifier.testing.fake_twilio import FakeTwilio, segments
 
-SPEC = Path(os.environ.get("TWILIO_OAI_DIR", "/work/shared/twilio-oai")) / "twilio_api_v2010.json"
+SPEC = Path(__file__).resolve().parents[1] / "vendor" / "twilio-oai" / "twilio_api_v2010.json"
 SENDER = "+3197010000000"
 SERVICE = "MG" + "0123456789abcdef" * 2
 
