@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from notifier.adapters.renderer import Email, Renderer
 
 TEXTS = Path(__file__).resolve().parent.parent / "texts"
@@ -45,3 +47,24 @@ def sms(name: str, language: str, context: dict[str, Any]) -> str:
 def email(name: str, language: str, context: dict[str, Any]) -> Email:
     template = f"{name}.email.j2"
     return _renderer().email(_language(language, template), template, context)
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, dict[str, dict[str, str]]]:
+    return {
+        folder.name: yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
+        for folder in sorted(TEXTS.iterdir())
+        if (folder / "labels.yaml").is_file()
+    }
+
+
+def label(group: str, value: str | None, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The word shown to people for an internal value (``label("message_status", "delivered")``
+    is "bezorgd"), in ``language`` or else in Dutch; an unknown value is shown as it is."""
+    if value is None:
+        return ""
+    for lang in (language, DEFAULT_LANGUAGE):
+        word = _labels().get(lang, {}).get(group, {}).get(value)
+        if word is not None:
+            return word.format(**values) if values else word
+    return value

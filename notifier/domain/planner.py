@@ -327,7 +327,10 @@ def plan_family(
             continue
         if slot.step.priority is Priority.DEADLINE or ledger.fits(today):
             ledger.add(today)
-            decisions.append(Decision(slot, NudgeStatus.PLACED, None, today, messages))
+            # A nudge placed after waiting keeps the reason it waited, so staff (and the demo)
+            # can say why it went later than its day: the cap, a pause, the birth report.
+            waited = record.reason if record is not None else None
+            decisions.append(Decision(slot, NudgeStatus.PLACED, waited, today, messages))
         elif today >= slot.last_day:
             decisions.append(Decision(slot, NudgeStatus.SKIPPED, Reason.CAP))
         elif _changed(record, NudgeStatus.DEFERRED, Reason.CAP):

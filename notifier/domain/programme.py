@@ -165,3 +165,14 @@ class Programme:
 
 def template_name(step_key: str, channel: Channel) -> str:
     return f"{step_key}.{channel.value}.j2"
+
+
+def step_title(programme: Programme, step_key: str, language: str) -> str:
+    """What people call a step: the subject of its email in ``language`` (else Dutch), or its key
+    when the step has no email text."""
+    name = template_name(step_key, Channel.EMAIL)
+    source = programme.templates.get(programme.template_language(language, name), {}).get(name)
+    first = source.split("\n", 1)[0] if source else ""
+    if first.startswith("Subject:") and "{" not in first:
+        return first.removeprefix("Subject:").strip()
+    return step_key

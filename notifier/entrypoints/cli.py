@@ -572,17 +572,40 @@ def report(start: str, end: str, as_csv: bool, out: Path | None, as_json: bool) 
 
 
 @main.command()
-@click.option("--months", default=30, show_default=True, type=int)
+@click.option("--months", default=30, show_default=True, type=click.IntRange(1, 40))
+@click.option("--language", default="nl", show_default=True, type=click.Choice(["nl", "en"]),
+              help="the language of the report")
 @click.option("--json", "as_json", is_flag=True)
-def demo(months: int, as_json: bool) -> None:
+@click.option("--serve", is_flag=True,
+              help="simulate the months up to today, then open the staff pages on the demo "
+              "database with a demo administrator (its password is printed)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="with --serve")
+@click.option("--port", default=8000, show_default=True, type=int, help="with --serve")
+def demo(months: int, language: str, as_json: bool, serve: bool, host: str, port: int) -> None:
     """Sample families through ~30 months of simulated time, on SQLite and the local outbox."""
-    from notifier.services.demo import run_demo
+    from notifier.adapters.system_texts import label
+    from notifier.services.demo import demo_admin, demo_settings, run_demo
 
-    report = run_demo(months=months, progress=lambda line: click.echo(line, err=True))
+    report = run_demo(months=months, language=language, until_today=serve,
+                      progress=lambda line: click.echo(line, err=True))
     if as_json:
         _emit(report.as_dict())
     else:
         click.echo(report.text())
+    if not serve:
+        return
+    import uvicorn
+
+    from notifier.bootstrap import build
+    from notifier.config import get_settings
+    from notifier.entrypoints.web.app import create_app
+
+    settings = get_settings()
+    email, password = demo_admin(settings)
+    click.echo(label("demo", "serve", language, url=f"http://{host}:{port}", email=email,
+                     password=password))
+    uvicorn.run(create_app(build(demo_settings(settings))), host=host, port=port,
+                log_config=None, access_log=False)
 
 
 @main.group()

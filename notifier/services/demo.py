@@ -6,6 +6,7 @@ events (a birth reported, a preterm birth) go through the same services as the w
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time as wallclock
 from collections.abc import Callable
@@ -22,11 +23,14 @@ from notifier.adapters.db.tables import Family, Message, Nudge
 from notifier.bootstrap import App, build
 from notifier.config import Settings, get_settings
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
-from notifier.domain.programme import Channel
+from notifier.adapters.system_texts import label
+from notifier.domain.programme import Channel, step_title
 from notifier.services import family_changes
 from notifier.services.enrolment import enrol
 from notifier.services.publishing import current_programme
+from notifier.services.scheduling import record_tick
 from notifier.services.setup import upgrade_database
+from notifier.services.staff_accounts import create_user
 from notifier.services.ticking import tick
 
 SMS, EMAIL = (Channel.SMS,), (Channel.EMAIL,)
@@ -35,7 +39,7 @@ BOTH = (Channel.SMS, Channel.EMAIL)
 
 @dataclass
 class Sample:
-    label: str
+    label: dict[str, str]  # language -> what this family shows
     recipients: tuple[RecipientInput, ...]
     due_in: timedelta | None = None  # due date = start + due_in
     born_ago: relativedelta | None = None  # birth date = start - born_ago
@@ -48,7 +52,8 @@ class Sample:
 
 SAMPLES = [
     Sample(
-        "Early pregnancy (week 8), birth reported 3 days after the due date",
+        {"nl": "Vroeg in de zwangerschap (week 8), geboorte 3 dagen na de uitgerekende datum",
+         "en": "Early pregnancy (week 8), birth reported 3 days after the due date"},
         (RecipientInput("06 12345678", "samira@example.org", "nl", BOTH, "Samira"),),
         due_in=timedelta(weeks=32),
         child_name="Noor",
@@ -57,7 +62,8 @@ SAMPLES = [
         born_weeks=40,
     ),
     Sample(
-        "Late pregnancy (week 34), born 2 weeks early, SMS only",
+        {"nl": "Laat in de zwangerschap (week 34), 2 weken te vroeg geboren, alleen sms",
+         "en": "Late pregnancy (week 34), born 2 weeks early, SMS only"},
         (RecipientInput("06 23456789", None, "nl", SMS, "Fatma"),),
         due_in=timedelta(weeks=6),
         location="laak",
@@ -65,13 +71,14 @@ SAMPLES = [
         born_weeks=38,
     ),
     Sample(
-        "Newborn (5 days), email only",
+        {"nl": "Pasgeboren (5 dagen), alleen e-mail", "en": "Newborn (5 days), email only"},
         (RecipientInput(None, "joost@example.org", "nl", EMAIL, "Joost"),),
         born_ago=relativedelta(days=5),
         child_name="Sem",
     ),
     Sample(
-        "Preterm: born at 32 weeks, 3 weeks ago",
+        {"nl": "Te vroeg geboren: bij 32 weken, 3 weken geleden",
+         "en": "Preterm: born at 32 weeks, 3 weeks ago"},
         (RecipientInput("06 34567890", "kim@example.org", "nl", BOTH, "Kim"),),
         born_ago=relativedelta(weeks=3),
         weeks_at_birth=32,
@@ -79,14 +86,19 @@ SAMPLES = [
         location="centrum",
     ),
     Sample(
-        "Ten months old: joins late, gets only what is still useful",
+        {"nl": "Tien maanden oud: meldt zich laat aan, krijgt alleen wat nog nuttig is",
+         "en": "Ten months old: joins late, gets only what is still useful"},
         (RecipientInput("06 45678901", None, "nl", SMS, ""),),
         born_ago=relativedelta(months=10),
         location="scheveningen",
     ),
     Sample(
-        "English-speaking co-parents (week 20): Alex by SMS at 19:30, Sam by email "
-        "(asked for 07:00, sent from 09:00)",
+        {
+            "nl": "Engelstalige ouders samen (week 20): Alex per sms om 19:30, Sam per e-mail "
+            "(vroeg om 07:00, krijgt het vanaf 09:00)",
+            "en": "English-speaking co-parents (week 20): Alex by SMS at 19:30, Sam by email "
+            "(asked for 07:00, sent from 09:00)",
+        },
         (
             RecipientInput("06 56789012", None, "en", SMS, "Alex", time(19, 30)),
             RecipientInput(None, "sam@example.org", "en", EMAIL, "Sam", time(7, 0)),
@@ -104,7 +116,8 @@ class FamilyReport:
     label: str
     enrollment_id: str
     lines: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+    not_sent: int = 0
 
 
 @dataclass
@@ -115,6 +128,7 @@ class DemoReport:
     families: list[FamilyReport]
     database: str
     outbox: str
+    language: str = "nl"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,17 +137,19 @@ class DemoReport:
             "seconds": round(self.seconds, 1),
             "database": self.database,
             "outbox": self.outbox,
+            "language": self.language,
             "families": [f.__dict__ for f in self.families],
         }
 
     def text(self) -> str:
+        lang = self.language
         out = [
-            f"Simulated {self.start} .. {self.end} in {self.seconds:.1f} s "
-            f"(database {self.database}, outbox {self.outbox})",
+            label("demo", "header", lang, start=self.start, end=self.end,
+                  seconds=f"{self.seconds:.1f}", database=self.database, outbox=self.outbox),
             "",
         ]
         for family in self.families:
-            counts = ", ".join(f"{v} {k}" for k, v in sorted(family.counts.items()))
+            counts = label("demo", "counts", lang, sent=family.sent, other=family.not_sent)
             out += [f"== {family.label}  [{family.enrollment_id}]  ({counts})", *family.lines, ""]
         return "\n".join(out)
 
@@ -151,16 +167,27 @@ def demo_settings(base: Settings) -> Settings:
 
 
 def run_demo(
-    months: int = 30, start: date | None = None, progress: Callable[[str], None] = lambda _: None
+    months: int = 30,
+    start: date | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    language: str = "nl",
+    until_today: bool = False,
 ) -> DemoReport:
+    """Simulate ``months`` from ``start`` (today), or the ``months`` that end yesterday when
+    ``until_today`` (so that the staff pages, which run on today's clock, show the simulated
+    delivery as recent)."""
     settings = demo_settings(get_settings())
     var = Path(settings.var_dir)
     (var / "demo.db").unlink(missing_ok=True)
     shutil.rmtree(settings.outbox_dir, ignore_errors=True)
     app = build(settings)
     upgrade_database(app)
-    start = start or date.today()
-    end = start + relativedelta(months=months)
+    if until_today:
+        end = date.today() - timedelta(days=1)
+        start = end - relativedelta(months=months)
+    else:
+        start = start or date.today()
+        end = start + relativedelta(months=months)
     began = wallclock.monotonic()
     ids = _enrol_samples(app, start)
     births = _birth_days(app, ids, start)
@@ -169,19 +196,23 @@ def run_demo(
         for sample, public_id in zip(SAMPLES, ids, strict=True):
             if births.get(public_id) == day:
                 _report_birth(app, public_id, day, sample.born_weeks)
-        tick(app, app.hours.local(day, time(0, 5)), send=False)
-        for instant in _due_instants(app, day):  # as the every-minute scheduler would
-            tick(app, instant, send=True)
+        last = app.hours.local(day, time(0, 5))
+        tick(app, last, send=False)
+        for last in _due_instants(app, day):  # as the every-minute scheduler would
+            tick(app, last, send=True)
         if day.day == 1 and day.month % 6 == 1:
-            progress(f"  simulated up to {day}")
+            progress("  " + label("demo", "progress", language, day=day))
         day += timedelta(days=1)
+    with unit_of_work(app.factory) as session:
+        record_tick(session, last, "demo")
     report = DemoReport(
         start,
         end,
         wallclock.monotonic() - began,
-        [_family_report(app, s, i) for s, i in zip(SAMPLES, ids, strict=True)],
+        [_family_report(app, s, i, language) for s, i in zip(SAMPLES, ids, strict=True)],
         str(var / "demo.db"),
         str(settings.outbox_dir),
+        language,
     )
     app.engine.dispose()
     return report
@@ -238,52 +269,86 @@ def _report_birth(app: App, public_id: str, day: date, weeks: int | None) -> Non
         family_changes.report_birth(session, family, day, day, now, weeks, source="sms")
 
 
-def _family_report(app: App, sample: Sample, public_id: str) -> FamilyReport:
-    report = FamilyReport(sample.label, public_id)
+def _family_report(app: App, sample: Sample, public_id: str, language: str) -> FamilyReport:
+    """What one family received and why the rest was not sent, in words a CJG colleague reads:
+    each step by its title, each reason in plain words."""
+    report = FamilyReport(sample.label.get(language, sample.label["nl"]), public_id)
     with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
         family = session.scalars(select(Family).where(Family.public_id == public_id)).one()
         nudges = session.scalars(
-            select(Nudge)
-            .where(Nudge.family_id == family.id)
-            .order_by(Nudge.planned_on, Nudge.day, Nudge.id)
+            select(Nudge).where(Nudge.family_id == family.id).order_by(Nudge.id)
         ).all()
         messages = session.scalars(select(Message).where(Message.family_id == family.id)).all()
-        by_nudge: dict[int | None, list[Message]] = {}
-        for m in messages:
-            by_nudge.setdefault(m.nudge_id, []).append(m)
-        enrolled = family.created_at.astimezone(app.hours.zone).date()
-        earlier: dict[str, int] = {}
-        for n in sorted(nudges, key=lambda n: (n.planned_on or n.day, n.id)):
-            sent = by_nudge.get(n.id, [])
-            report.counts[n.status] = report.counts.get(n.status, 0) + 1
-            if n.status != "placed" and n.day < enrolled:
-                earlier[n.reason or n.status] = earlier.get(n.reason or n.status, 0) + 1
-                continue
-            if n.status == "placed" and sent:
-                at = min(m.sent_at or m.due_at for m in sent).astimezone(app.hours.zone)
-                times = {
-                    (m.sent_at or m.due_at).astimezone(app.hours.zone).strftime("%H:%M")
-                    for m in sent
-                }
-                how = "+".join(
-                    sorted(
-                        f"{m.channel}/{m.language}"
-                        + (
-                            f"@{(m.sent_at or m.due_at).astimezone(app.hours.zone):%H:%M}"
-                            if len(times) > 1
-                            else ""
-                        )
-                        for m in sent
-                    )
-                )
-                states = ",".join(sorted({m.status for m in sent}))
-                late = f" (due {n.day}, moved by the cap)" if n.planned_on != n.day else ""
-                report.lines.append(
-                    f"  {at:%Y-%m-%d %H:%M}  {n.step_key:28} {how:22} {states}{late}"
-                )
-            else:
-                report.lines.append(f"  {n.day}        {n.step_key:28} {n.status}: {n.reason}")
-        if earlier:
-            summary = "; ".join(f"{count} {reason}" for reason, count in earlier.items())
-            report.lines.insert(0, f"  (steps dated before enrolment: {summary})")
+    by_nudge: dict[int | None, list[Message]] = {}
+    for m in messages:
+        by_nudge.setdefault(m.nudge_id, []).append(m)
+    enrolled = family.created_at.astimezone(app.hours.zone).date()
+    before: dict[str, int] = {}
+    for n in sorted(nudges, key=lambda n: (n.planned_on or n.day, n.id)):
+        title = step_title(programme, n.step_key, language)
+        sent = by_nudge.get(n.id, [])
+        if n.status == "placed" and sent:
+            report.sent += 1
+            report.lines.append(_sent_line(app, n, sent, title, enrolled, language, app.cap.limit))
+            continue
+        report.not_sent += 1
+        if n.day < enrolled:
+            why = _reason(n.reason or n.status, language, app.cap.limit, before_enrolment=True)
+            before[why] = before.get(why, 0) + 1
+            continue
+        why = _reason(n.reason or n.status, language, app.cap.limit)
+        status = label("nudge_status", n.status, language)
+        report.lines.append(f"  {n.day}        {_short(title):46} {status}: {why}")
+    if before:
+        summary = "; ".join(f"{count}× {reason}" for reason, count in before.items())
+        report.lines.insert(0, "  " + label("demo", "before_enrolment", language, summary=summary))
     return report
+
+
+def _sent_line(
+    app: App, n: Nudge, sent: list[Message], title: str, enrolled: date, language: str, cap: int
+) -> str:
+    zone = app.hours.zone
+    at = min(m.sent_at or m.due_at for m in sent).astimezone(zone)
+    times = {(m.sent_at or m.due_at).astimezone(zone).strftime("%H:%M") for m in sent}
+    how = "+".join(
+        sorted(
+            label("channel", m.channel, language) + f"/{m.language}"
+            + (f"@{(m.sent_at or m.due_at).astimezone(zone):%H:%M}" if len(times) > 1 else "")
+            for m in sent
+        )
+    )
+    states = ",".join(sorted({label("message_status", m.status, language) for m in sent}))
+    why = ""
+    if n.planned_on is not None and n.planned_on != n.day:
+        if n.reason:  # it waited: say for what (the cap only when it was the cap)
+            why = _reason(n.reason, language, cap)
+        elif n.day < enrolled:
+            why = label("reason", "sent at enrolment", language)
+    note = f" ({label('demo', 'planned', language)} {n.day}; {why})" if why else ""
+    return f"  {at:%Y-%m-%d %H:%M}  {_short(title):46} {how:22} {states}{note}"
+
+
+def _reason(reason: str, language: str, cap: int, *, before_enrolment: bool = False) -> str:
+    if before_enrolment and reason == "window passed":
+        return label("reason", "before enrolment", language)
+    return label("reason", reason, language, cap=cap)
+
+
+DEMO_ADMIN = "demo-beheer@cjg.example"
+
+
+def demo_admin(settings: Settings) -> tuple[str, str]:
+    """An administrator account on the demo database, with a fresh password (printed to whoever
+    ran the demo, and valid only there): the staff pages open on the simulated delivery."""
+    app = build(demo_settings(settings))
+    password = secrets.token_urlsafe(12)
+    with unit_of_work(app.factory) as session:
+        create_user(session, email=DEMO_ADMIN, role="admin", password=password, name="Demo")
+    app.engine.dispose()
+    return DEMO_ADMIN, password
+
+
+def _short(title: str, width: int = 46) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"

@@ -87,7 +87,7 @@ def scheduler_tick(
         swept = privacy.daily_sweep(session, programme, now, app.hours.today(now))
         if swept is not None:
             report.personal_data_erased = swept.unconfirmed.recipients + swept.expired.recipients
-        session.merge(PlannerState(key=LAST_TICK, value=f"{now.isoformat()} {leader}".strip()))
+        record_tick(session, now, leader)
     report.alerts_sent = run_alerts(app, now)
     log.info("tick", leader=leader or None, **report.__dict__)
     return report
@@ -147,3 +147,9 @@ def apply_body_retention(session: Session, now: datetime) -> int:
         .values(body=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_tick(session: Session, now: datetime, leader: str | None) -> None:
+    """Remember when the planner last ran (and who ran it): the dashboard and the stale-scheduler
+    alert read it."""
+    session.merge(PlannerState(key=LAST_TICK, value=f"{now.isoformat()} {leader or ''}".strip()))
