@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Message, Nudge
+from notifier.adapters.system_texts import label
 from notifier.bootstrap import App, build
 from notifier.config import Settings, get_settings
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
-from notifier.adapters.system_texts import label
 from notifier.domain.programme import Channel, step_title
 from notifier.services import family_changes
 from notifier.services.enrolment import enrol
