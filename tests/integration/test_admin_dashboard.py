@@ -73,8 +73,8 @@ def test_the_dashboard_shows_the_exact_figures_of_the_history(history):
         ["periodieke taken", "onbekend", "0", "-"],
     ]
     assert "in orde" in page.text and "host:1" in page.text and "2026-11-04 10:59" in page.text
-    assert t["stages"][1:] == [["pregnancy", "1"], ["0-6 months", "1"], ["6-12 months", "0"],
-                               ["12-24 months", "1"], ["24+ months", "1"]]
+    assert t["stages"][1:] == [["zwangerschap", "1"], ["0-6 maanden", "1"], ["6-12 maanden", "0"],
+                               ["12-24 maanden", "1"], ["24 maanden en ouder", "1"]]
     assert t["signups"][1:] == [
         ["2026-W41", "2026-10-05", "0"], ["2026-W42", "2026-10-12", "0"],
         ["2026-W43", "2026-10-19", "0"], ["2026-W44", "2026-10-26", "1"],

@@ -96,6 +96,11 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
+# The average advance of a character in the charts' sans-serif font, per pixel of font size
+# (generous: digits and capitals are wider than the average letter).
+CHAR_WIDTH = 0.62
+
+
 def hbar(
     uid: str,
     title: str,
@@ -105,7 +110,10 @@ def hbar(
     label_width: int = 150,
     note_width: int = 70,
 ) -> Markup:
-    """Horizontal bars, one per row, stacked by series, scaled to the largest total."""
+    """Horizontal bars, one per row, stacked by series, scaled to the largest total. The label
+    column grows with the longest label (up to half the width), so no label is cut off."""
+    longest = max((len(r.label) for r in rows), default=0)
+    label_width = max(label_width, min(width // 2, round(longest * CHAR_WIDTH * 12) + 10))
     top = LEGEND_LINE * _legend_lines(series, width) + (4 if len(series) > 1 else 0)
     height = top + ROW * max(len(rows), 1) + 4
     room = width - label_width - note_width

@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from notifier.adapters.system_texts import label
 from notifier.domain.timing import AMSTERDAM
 from notifier.entrypoints.web.charts import Row, Series, hbar, vbar
 from notifier.services.delivery_stats import DailyCount, Dashboard, StatusCounts, StepStats
@@ -148,7 +149,7 @@ def charts(board: Dashboard) -> dict[str, Markup]:
             "chart-stages",
             "Actieve inschrijvingen per fase (kinderen en zwangerschappen)",
             (Series("kinderen", "solid"),),
-            [Row(stage, (n,)) for stage, n in board.now.enrollments.items()],
+            [Row(label("stage", stage), (n,)) for stage, n in board.now.enrollments.items()],
             width=420, label_width=110,
         ),
         "signups": vbar(

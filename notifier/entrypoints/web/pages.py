@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from notifier.adapters.system_texts import label
 from notifier.domain.roles import Permission, allows
 from notifier.entrypoints.web import csrf
 
@@ -18,6 +19,8 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
+# ``{{ family.status | label("family_status") }}``: Dutch words for internal values on staff pages.
+templates.env.filters["label"] = lambda value, group, **values: label(group, value, **values)
 
 # The staff navigation: (label, path, permission). A page appears for whoever may use it.
 STAFF_NAV: list[tuple[str, str, Permission]] = []

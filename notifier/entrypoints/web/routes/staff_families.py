@@ -5,7 +5,7 @@ one match redirects to the family's page under its enrolment id (not personal da
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +20,7 @@ from notifier.entrypoints.web.deps import AppDep, SessionDep
 from notifier.entrypoints.web.pages import STAFF_NAV, render
 from notifier.entrypoints.web.staff_session import require
 from notifier.services.family_history import find_families, view_family
+from notifier.services.publishing import current_programme
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
 STAFF_NAV.append(("Gezin opzoeken", "/staff/families", Permission.VIEW_FAMILY))
@@ -73,4 +74,7 @@ def family_page(
             "back_label": "Opnieuw zoeken",
         }
         return render(request, "error.html", context, status_code=404)
-    return render(request, "staff/family.html", {"family": family})
+    _, programme = current_programme(session)
+    locations = {key: location.name for key, location in programme.locations.items()}
+    page: dict[str, Any] = {"family": family, "locations": locations, "cap": app.cap.limit}
+    return render(request, "staff/family.html", page)
