@@ -116,8 +116,10 @@ def _act(
             return "reply-nothing-to-confirm", "nothing to confirm", {}
         return "reply-confirmed", f"confirmed {len(confirmed)}", {}
     if command is Command.BAD_DATE:
-        keyword = EXAMPLE_KEYWORD[(_date_kind(reply), "en" if language == "en" else "nl")]
-        return "reply-bad-date", "date not readable", {"keyword": keyword}
+        kind = _date_kind(reply)
+        keyword = EXAMPLE_KEYWORD[(kind, "en" if language == "en" else "nl")]
+        return "reply-bad-date", "date not readable", {"keyword": keyword,
+                                                       "example": _example(kind, today)}
     if command in (Command.HELP, Command.UNKNOWN):
         return "reply-help", "kept for staff" if command is Command.UNKNOWN else "help", {}
     families = _active(recipients)
@@ -132,7 +134,7 @@ def _act(
     expecting = [f for f in families if any(c.status == "expecting" for c in f.children)]
     if not expecting:
         return "reply-not-expecting", "no pregnancy", {}
-    day = {"day": reply.day.strftime("%d-%m-%Y")}
+    day = {"day": reply.day.strftime("%d-%m-%Y"), "example": _example("born", today)}
     try:
         # The date is checked before anything changes, and it is the same for every family: a
         # refused date changes nothing.
@@ -150,3 +152,10 @@ def _act(
 def _date_kind(reply: Reply) -> str:
     word = reply.text.split()[0].upper() if reply.text.split() else ""
     return "due" if word in ("UITGEREKEND", "DUE") else "born"
+
+
+def _example(kind: str, today: date) -> str:
+    """A date to show as an example that would be accepted: a birth in the past (yesterday), a
+    due date ahead (in three months)."""
+    day = today - timedelta(days=1) if kind == "born" else today + timedelta(weeks=13)
+    return day.strftime("%d-%m-%Y")

@@ -5,7 +5,7 @@ unsubscribe; axe-core on every page visited."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -161,4 +161,38 @@ def test_the_loss_path_and_an_expired_link(live: Live, page: Page) -> None:
     page.locator("#contact").fill("ouder@example.org")
     page.get_by_role("button", name="Stuur een nieuwe link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kijk op je telefoon of in je e-mail")
+    assert_accessible(page)
+
+
+def test_on_a_390_pixel_phone_the_form_starts_on_the_first_screen(
+    live: Live, page: Page, tmp_path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live.url}/aanmelden")
+    shot = tmp_path / "signup-390.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 10_000  # a real picture of the page
+    first_field = page.locator("form.stack input:not([type=hidden])").first
+    box = first_field.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, box
+    # The sample messages follow the form instead of pushing it down.
+    samples = page.locator(".samples").bounding_box()
+    assert samples is not None and samples["y"] > box["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The date fields say the format, and the birth-date example is a past date.
+    hint = page.locator("#birth_date-hint").inner_text()
+    assert "Dag-maand-jaar" in hint
+    example = re.search(r"(\d\d)-(\d\d)-(\d{4})", hint)
+    assert example is not None
+    shown = date(int(example[3]), int(example[2]), int(example[1]))
+    assert shown < today_of(live.app)
+
+    # Every page links to the privacy statement and to the CJG's contact page.
+    footer = page.locator("footer")
+    expect(footer.get_by_role("link", name="Contact met het CJG")).to_have_attribute(
+        "href", re.compile(r"^https://www\.cjgdenhaag\.nl"))
+    footer.get_by_role("link", name="Privacyverklaring").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Privacyverklaring Kansrijke Start")
+    expect(page.locator("main")).to_contain_text("na 30 dagen")
     assert_accessible(page)

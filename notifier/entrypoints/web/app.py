@@ -23,6 +23,7 @@ from notifier.entrypoints.web.routes import (
     metrics,
     parent_confirm,
     parent_preferences,
+    parent_privacy,
     parent_signup,
     parent_unsubscribe,
     staff_audit,
@@ -65,6 +66,7 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(families_router)
     api.include_router(admin_router)
     api.include_router(parent_signup.router)
+    api.include_router(parent_privacy.router)
     api.include_router(parent_confirm.router)
     api.include_router(parent_preferences.router)
     api.include_router(parent_unsubscribe.router)

@@ -6,8 +6,10 @@ failure (tests/unit/web/test_parent_texts.py), never a blank on a page.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from notifier.domain.timing import AMSTERDAM
 
 LANGUAGES = ("nl", "en")
 
@@ -25,6 +27,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "site.other_language_label": ("This page in English", "Deze pagina in het Nederlands"),
     "site.errors_title": (
         "Er ging iets mis. Verbeter dit:", "Something is not right. Please fix this:"
+    ),
+    "site.privacy": ("Privacyverklaring", "Privacy statement"),
+    "site.contact": ("Contact met het CJG", "Contact the CJG"),
+    "privacy.title": ("Privacyverklaring Kansrijke Start", "Privacy statement Kansrijke Start"),
+    "privacy.who": (
+        "Kansrijke Start is een dienst van de gemeente Den Haag en het Centrum Jeugd en Gezin "
+        "(CJG). Je meldt je zelf aan; je kunt altijd stoppen.",
+        "Kansrijke Start is a service of the municipality of The Hague and the Centre for Youth "
+        "and Family (CJG). You sign up yourself; you can stop at any time.",
+    ),
+    "privacy.what": (
+        "Wat we bewaren: je mobiele nummer en/of e-mailadres, je voornaam als je die geeft, de "
+        "uitgerekende datum of geboortedatum, je taal, tijd en CJG-locatie, en welke berichten "
+        "we stuurden. We gebruiken dit alleen om je deze berichten te sturen.",
+        "What we keep: your mobile number and/or email address, your first name if you give it, "
+        "the due date or date of birth, your language, time and CJG location, and which "
+        "messages we sent. We use this only to send you these messages.",
+    ),
+    "privacy.how_long": (
+        "Hoe lang: de tekst van een bericht en je sms-antwoorden wissen we na 30 dagen. Stop je, "
+        "of is het programma klaar, dan wissen we je gegevens na 3 maanden. Een aanmelding die "
+        "je niet bevestigt, wissen we na 7 dagen.",
+        "How long: the text of a message and your SMS replies are removed after 30 days. If you "
+        "stop, or when the programme ends, your data is erased after 3 months. A sign-up you do "
+        "not confirm is erased after 7 days.",
+    ),
+    "privacy.rights": (
+        "Je rechten: via de link in elke e-mail (of vraag het CJG) kun je je gegevens inzien, "
+        "downloaden en laten wissen. Sms STOP om te stoppen met sms.",
+        "Your rights: with the link in every email (or ask the CJG) you can see, download and "
+        "erase your data. Text STOP to stop the SMS messages.",
+    ),
+    "privacy.questions": (
+        "Vragen over je gegevens? Neem contact op met het CJG.",
+        "Questions about your data? Contact the CJG.",
     ),
     "site.optional": ("(mag leeg blijven)", "(you may leave this empty)"),
     "site.back_home": ("Terug naar de aanmelding", "Back to sign-up"),
@@ -79,7 +116,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "field.due_date": ("Uitgerekende datum", "Due date"),
     "field.birth_date": ("Geboortedatum", "Date of birth"),
-    "field.date_hint": ("Bijvoorbeeld 24-05-2027", "For example 24-05-2027"),
+    "field.date_hint": ("Dag-maand-jaar, bijvoorbeeld {example}",
+                        "Day-month-year, for example {example}"),
     "field.preterm": ("Mijn kindje is geboren voor 37 weken zwangerschap",
                       "My baby was born before 37 weeks of pregnancy"),
     "field.weeks_at_birth": (
@@ -452,6 +490,13 @@ class Translator:
     def __call__(self, key: str, **values: Any) -> str:
         text = TEXTS[key][self._index]
         return text.format(**values) if values else text
+
+    def example(self, past: bool) -> str:
+        """A date to show as the example in a date field's hint: in the past for a birth, ahead
+        for a due date or a pause (so that the example itself would be accepted)."""
+        today = datetime.now(AMSTERDAM).date()
+        day = today - timedelta(days=60) if past else today + timedelta(days=120)
+        return day.strftime("%d-%m-%Y")
 
     def day(self, value: date) -> str:
         return f"{value.day} {MONTHS[self.lang][value.month - 1]} {value.year}"
