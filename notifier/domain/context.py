@@ -46,9 +46,7 @@ class OfferView:
     url: str
 
 
-def offer_views(
-    offers: dict[OfferKind, Offer] | None, language: str
-) -> dict[str, OfferView]:
+def offer_views(offers: dict[OfferKind, Offer] | None, language: str) -> dict[str, OfferView]:
     """``offer.<kind>`` for every kind: the family's offer, or empty texts when there is none."""
     views = {kind.value: OfferView("", "", "") for kind in OfferKind}
     for kind, offer in (offers or {}).items():
