@@ -65,12 +65,12 @@ def sms_with_names(
     names = {f: str(context.get(f) or "") for f in NAME_FIELDS if f in context}
     if not any(names.values()):
         return render(dict(context))
-    nameless = render(_with(context, dict.fromkeys(names, "")))
-    bare = count_segments(nameless)
-    if bare.encoding == "UCS-2":  # the text needs UCS-2 anyway: the names as written
+    named = render(_with(context, {f: gsm_name(v) for f, v in names.items()}))
+    info = count_segments(named)
+    if info.encoding == "UCS-2":  # the text needs UCS-2 anyway: the names as written
         named = render(dict(context))
-    else:
-        named = render(_with(context, {f: gsm_name(v) for f, v in names.items()}))
-    if leave_out and count_segments(named).segments > bare.segments:
-        return nameless
-    return named
+        info = count_segments(named)
+    if not leave_out or info.segments <= 1:  # one segment: nothing to save
+        return named
+    nameless = render(_with(context, dict.fromkeys(names, "")))
+    return nameless if count_segments(nameless).segments < info.segments else named
