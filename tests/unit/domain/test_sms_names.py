@@ -99,3 +99,25 @@ def test_without_names_the_template_is_rendered_once():
 
     assert sms_with_names(render, {"parent_name": "", "body": "x"}) == "Hoi, x"
     assert len(calls) == 1
+
+
+def test_the_programme_spells_names_for_sms_only_and_emails_keep_them(default_programme):
+    from notifier.domain.context import sample_contexts
+    from notifier.domain.programme import Channel
+    from notifier.services.composing import compose
+
+    both = [s for s in default_programme.steps
+            if {Channel.SMS, Channel.EMAIL} <= set(s.channels)
+            and "parent_name" in default_programme.templates["nl"][f"{s.key}.sms.j2"]
+            and "parent_name" in default_programme.templates["nl"][f"{s.key}.email.j2"]]
+    assert both
+    location = default_programme.location(None)
+    spelled = 0
+    for step in both:
+        context = {**sample_contexts(step.key, "nl", location)[0], "parent_name": "Zoë"}
+        sms = compose(default_programme, step.key, Channel.SMS, "nl", context).text
+        email = compose(default_programme, step.key, Channel.EMAIL, "nl", context).text
+        assert "Zoë" not in sms and count_segments(sms).encoding == "GSM-7"
+        assert "Zoë" in email
+        spelled += "Zoe" in sms  # (left out only where even "Zoe" would cost a segment)
+    assert spelled >= len(both) / 2
