@@ -10,19 +10,21 @@ import pytest
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
-from notifier.adapters.db.tables import Family, Message
+from notifier.adapters.db.tables import Family, Message, StaffUser
 from notifier.bootstrap import build
 from notifier.domain.context import HARD_NAMES
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
 from notifier.domain.programme import Channel
 from notifier.domain.segments import GSM_CHARS, count_segments
 from notifier.domain.sms_names import gsm_name
+from notifier.services import drafts
 from notifier.services.delivery import drain
 from notifier.services.enrolment import enrol
 from notifier.services.publishing import current_programme, publish
 from notifier.testing.fake_twilio import FakeTwilio
 from tests.conftest import make_settings
 from tests.integration.delivery_support import free_port, serve_web
+from tests.integration.staff_support import add_user
 
 TODAY = date(2026, 11, 29)
 MORNING = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -112,3 +114,18 @@ def test_every_sms_stays_within_its_budget_and_in_gsm7_for_every_name(sms_app, f
         bodies = [m["body"] for m in fake.messages if by_phone[m["to"]][0] == name]
         assert any(gsm_name(name) in b for b in bodies), name  # the name is there, spelled
         assert not any(name in b for b in bodies if name != gsm_name(name))
+
+
+def test_the_editor_refuses_a_text_without_room_for_a_long_name(app):
+    add_user(app, "auteur@cjg.example", "author")
+    edge = "Hoi{% if parent_name %} {{ parent_name }}{% endif %}! {{ link }} " + "x" * 101
+    with unit_of_work(app.factory) as session:
+        author = session.scalars(select(StaffUser)).one()
+        draft = drafts.start_draft(session, author, "")
+        with pytest.raises(drafts.ChangeRefused) as refused:
+            drafts.set_text(session, draft, author, "cursus", "sms", "nl", edge)
+        [problem] = refused.value.problems
+        assert problem.message.startswith("SMS is 2 segments with the name 'Maximiliaan' (161 ")
+        assert drafts.set_text(session, draft, author, "cursus", "sms", "nl", edge[:-1]) == []
+        saved = drafts.programme_of_draft(draft).templates["nl"]["cursus.sms.j2"]
+        assert saved == edge[:-1] + "\n"
