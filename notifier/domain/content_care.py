@@ -53,3 +53,24 @@ def care_report(programme: Programme, today: date, languages: tuple[str, ...] = 
         missing = tuple(n for n in expected if n not in present)
         translations.append(Translation(lang, len(expected) - len(missing), len(expected), missing))
     return CareReport(overdue, soon, without, tuple(translations))
+
+
+def review_reminder(
+    overdue: tuple[tuple[str, date], ...], sources: dict[str, str], editor_url: str
+) -> tuple[str, str]:
+    """The daily email to authors (subject, text), in Dutch like the editor: which steps are
+    past their review date, oldest first, with their source and where to change them."""
+    steps = sorted(overdue, key=lambda item: (item[1], item[0]))
+    count = "1 stap" if len(steps) == 1 else f"{len(steps)} stappen"
+    lines = [
+        f"- {key}: controleren vóór {day} (bron: {sources.get(key) or 'geen'})"
+        for key, day in steps
+    ]
+    text = (
+        f"De controledatum van {count} in het gepubliceerde programma is verstreken. "
+        "Kijk of de feiten nog kloppen met de bron, en pas de tekst of de datum aan in een "
+        "concept:\n\n" + "\n".join(lines) + f"\n\n{editor_url}\n\n"
+        "U krijgt deze e-mail elke dag zolang er stappen te controleren zijn."
+    )
+    keys = ", ".join(key for key, _ in steps)
+    return f"[Kansrijke Start] Controleren: {keys}"[:200], text

@@ -46,9 +46,7 @@ class OfferView:
     url: str
 
 
-def offer_views(
-    offers: dict[OfferKind, Offer] | None, language: str
-) -> dict[str, OfferView]:
+def offer_views(offers: dict[OfferKind, Offer] | None, language: str) -> dict[str, OfferView]:
     """``offer.<kind>`` for every kind: the family's offer, or empty texts when there is none."""
     views = {kind.value: OfferView("", "", "") for kind in OfferKind}
     for kind, offer in (offers or {}).items():
@@ -136,3 +134,27 @@ def sample_contexts(
     pregnant = {"pregnancy_week": 20, "age_weeks": None, "age_months": None}
     born = {"pregnancy_week": None, "age_weeks": 10, "age_months": 2}
     return [{**base, **who, **when} for who in (filled, empty, twins) for when in (pregnant, born)]
+
+
+# Names an SMS must fit: letters outside GSM-7 (each would switch an SMS to UCS-2 as written)
+# and a long one. ``notifier schedules check`` renders every SMS with each; a name longer
+# still is left out of an SMS where it would cost a segment (``domain/sms_names.py``).
+HARD_NAMES = ("Zoë", "Ayşe", "Chloë", "Łucja", "Maximiliaan")
+
+
+def name_contexts(
+    step_key: str,
+    language: str,
+    location: Location,
+    offers: dict[OfferKind, Offer] | None = None,
+) -> list[dict[str, Any]]:
+    """The sample contexts again with each of ``HARD_NAMES`` as the parent's and the child's
+    name, and twins with two of them."""
+    who = [{"parent_name": n, "child_name": n, "twins": False} for n in HARD_NAMES]
+    pair = join_names([HARD_NAMES[-1], HARD_NAMES[3]], language)
+    who.append({"parent_name": HARD_NAMES[-1], "child_name": pair, "twins": True})
+    return [
+        {**sample, **names}
+        for sample in sample_contexts(step_key, language, location, offers)[:2]
+        for names in who
+    ]

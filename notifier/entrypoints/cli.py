@@ -116,9 +116,13 @@ def _templates_for(path: Path, templates_dir: Path | None, configured: Path) -> 
 @schedules.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path))
+@click.option("--today", help="check review dates against this day (default: today in NL)")
 @click.option("--json", "as_json", is_flag=True)
-def schedules_check(path: Path | None, templates_dir: Path | None, as_json: bool) -> None:
-    """Validate schedules and templates: every problem as file:line: message."""
+def schedules_check(
+    path: Path | None, templates_dir: Path | None, today: str | None, as_json: bool
+) -> None:
+    """Validate schedules and templates: every problem as file:line: message. A step past its
+    review_by date is a warning; exit code 2 with an error, else 0."""
     from notifier.config import get_settings
     from notifier.services.schedule_check import check_files
 
@@ -127,7 +131,8 @@ def schedules_check(path: Path | None, templates_dir: Path | None, as_json: bool
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     templates_dir = _templates_for(path, templates_dir, settings.templates_dir)
-    loaded, problems = check_files(path, templates_dir, date.today())
+    day = _date(today, "--today") or datetime.now(AMSTERDAM).date()
+    loaded, problems = check_files(path, templates_dir, day)
     errors = sum(p.severity == "error" for p in problems)
     if as_json:
         _emit(

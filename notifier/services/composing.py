@@ -8,6 +8,7 @@ from typing import Any
 from notifier.adapters.renderer import Renderer
 from notifier.domain.programme import Channel, Programme, template_name
 from notifier.domain.segments import count_segments
+from notifier.domain.sms_names import sms_with_names
 
 _RENDERERS: dict[int, Renderer] = {}
 
@@ -36,7 +37,7 @@ def compose(
     name = template_name(step_key, channel)
     language = programme.template_language(language, name)
     renderer = renderer_for(programme)
-    if channel is Channel.SMS:
-        return Composed(renderer.sms(language, name, context))
+    if channel is Channel.SMS:  # names in GSM-7 letters, or left out when they cost a segment
+        return Composed(sms_with_names(lambda c: renderer.sms(language, name, c), context))
     email = renderer.email(language, name, context)
     return Composed(email.text, email.subject, email.html)

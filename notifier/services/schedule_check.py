@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2 import meta as jinja_meta
@@ -18,6 +19,7 @@ from notifier.domain.context import (
     OFFER_FIELDS,
     OFFER_KINDS,
     VARIABLES,
+    name_contexts,
     sample_contexts,
 )
 from notifier.domain.errors import InputError
@@ -31,7 +33,8 @@ from notifier.domain.programme import (
     Programme,
     template_name,
 )
-from notifier.domain.segments import count_segments
+from notifier.domain.segments import SegmentInfo, count_segments
+from notifier.domain.sms_names import sms_with_names
 
 MAX_SMS_SEGMENTS = 3
 
@@ -274,7 +277,48 @@ def check_template(
                 f"{MAX_SMS_SEGMENTS}",
             )
         )
+    elif worst:
+        problems.extend(_name_problems(env, programme, lang, name, path, location, worst[0]))
     return problems
+
+
+def _name_problems(
+    env: SandboxedEnvironment,
+    programme: Programme,
+    lang: str,
+    name: str,
+    path: str,
+    location: Location,
+    budget: SegmentInfo,
+) -> list[Problem]:
+    """An SMS with the names of ``HARD_NAMES``, spelled as an SMS spells them, must stay within
+    its budget: the segments (and encoding) it takes with the ordinary sample names."""
+    template = env.get_template(f"{lang}/{name}")
+
+    def render(context: dict[str, Any]) -> str:
+        return " ".join(template.render(context).split())
+
+    step_key = name.split(".")[0]
+    offers = programme.offers_at(location.key)
+    for context in name_contexts(step_key, lang, location, offers):
+        try:
+            info = count_segments(sms_with_names(render, context, leave_out=False))
+        except (TemplateError, SecurityError, TypeError, ValueError) as exc:
+            return [error(path, _lineno(exc), f"template does not render: {exc}")]
+        who = context["child_name"] if context["twins"] else context["parent_name"]
+        if info.segments > budget.segments:
+            return [
+                error(
+                    path,
+                    1,
+                    f"SMS is {info.segments} segments with the name {who!r} ({info.units} "
+                    f"{info.encoding} characters) but {budget.segments} with a short name: "
+                    "leave room for a longer name",
+                )
+            ]
+        if info.encoding != budget.encoding:
+            return [error(path, 1, f"the name {who!r} switches this SMS to {info.encoding}")]
+    return []
 
 
 def _lineno(exc: BaseException) -> int:

@@ -26,6 +26,7 @@ from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
 from notifier.services.publishing import current_programme
 from notifier.services.reconcile import reconcile
+from notifier.services.review_reminders import remind_reviews
 
 BODY_RETENTION = timedelta(days=30)
 # messages per worker task: the claim, the loads and the record of accepted sends are per batch
@@ -54,6 +55,7 @@ class TickReport:
     bodies_removed: int = 0
     personal_data_erased: int = 0  # families and caregivers (retention, unconfirmed sign-ups)
     alerts_sent: int = 0
+    review_reminder_steps: int = 0  # steps past review_by in today's reminder to authors
 
 
 def scheduler_tick(
@@ -89,6 +91,7 @@ def scheduler_tick(
             report.personal_data_erased = swept.unconfirmed.recipients + swept.expired.recipients
         record_tick(session, now, leader)
     report.alerts_sent = run_alerts(app, now)
+    report.review_reminder_steps = run_review_reminder(app, now)
     log.info("tick", leader=leader or None, **report.__dict__)
     return report
 
@@ -100,6 +103,15 @@ def run_alerts(app: App, now: datetime) -> int:
         notify = email_notifier(app.channels["email"], recipients)
         sent = evaluate_alerts(session, now, notify, thresholds_from(app.settings))
     return len(sent)
+
+
+def run_review_reminder(app: App, now: datetime) -> int:
+    """Once a day: tell the authors which steps are past their review date."""
+    with unit_of_work(app.factory) as session:
+        _, programme = current_programme(session)
+        editor = app.settings.public_url.rstrip("/") + "/staff/programme"
+        sent = remind_reviews(session, programme, now, app.channels["email"], editor)
+    return len(sent.steps) if sent else 0
 
 
 def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) -> None:

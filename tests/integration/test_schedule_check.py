@@ -174,6 +174,25 @@ def sms_with_e_trema_is_ucs2(root: Path) -> Expected:
     return [(name, 1, "error", "UCS-2 characters; ë forces UCS-2); at most 3")]
 
 
+LONG_NAME_EDGE = (  # 160 characters with 'Jan-Willem', the longest ordinary sample name
+    "Hoi{% if parent_name %} {{ parent_name }}{% endif %}! {{ link }} " + "x" * 100)
+
+
+@case
+def sms_over_budget_with_a_long_name(root: Path) -> Expected:
+    name = template(root, "nl", "tandjes.sms.j2", LONG_NAME_EDGE)
+    return [(name, 1, "error", "SMS is 2 segments with the name 'Maximiliaan' (161 GSM-7 "
+             "characters) but 1 with a short name: leave room for a longer name")]
+
+
+@case
+def sms_over_budget_with_a_long_child_name(root: Path) -> Expected:
+    name = template(root, "en", "tandjes.sms.j2",
+                    "{{ link }} " + "x" * 103 + " {{ child_name }}")  # 160 with "Noor and Sem"
+    return [(name, 1, "error",
+             "SMS is 2 segments with the name 'Maximiliaan and Łucja' (169 GSM-7")]
+
+
 @case
 def sms_without_link(root: Path) -> Expected:
     name = template(root, "nl", "tandjes.sms.j2", "Hoi {{ parent_name }}, tandjes.\n")
@@ -212,6 +231,12 @@ def test_the_untouched_copy_has_no_problems(copy: Path):
 
 def test_the_same_sms_without_the_e_trema_fits(copy: Path):
     template(copy, "nl", "tandjes.sms.j2", "{{ link }} Geemigreerd? " + "x" * 180)
+    assert run_check(copy) == (0, [])
+
+
+def test_the_same_sms_fits_every_name_with_one_character_less(copy: Path):
+    # Zoë, Ayşe, Chloë and Łucja as written would make it UCS-2: 3 segments
+    template(copy, "nl", "tandjes.sms.j2", LONG_NAME_EDGE[:-1])
     assert run_check(copy) == (0, [])
 
 

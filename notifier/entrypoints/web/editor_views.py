@@ -4,6 +4,7 @@ theme, problems placed next to the step or text they are about, SMS segment figu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -80,6 +81,7 @@ class Card:
     languages: list[str]
     errors: int
     warnings: int
+    review_due: bool = False  # its review_by date has passed
 
 
 def step_problems(problems: list[Problem], key: str) -> list[Problem]:
@@ -88,8 +90,11 @@ def step_problems(problems: list[Problem], key: str) -> list[Problem]:
     return [p for p in problems if p.path == f"steps/{key}" or p.path.rsplit("/", 1)[-1] in names]
 
 
-def timeline(programme: Programme, problems: list[Problem]) -> list[tuple[str, list[Card]]]:
-    """The steps as cards in time order, grouped by theme (themes in order of first step)."""
+def timeline(
+    programme: Programme, problems: list[Problem], today: date | None = None
+) -> list[tuple[str, list[Card]]]:
+    """The steps as cards in time order, grouped by theme (themes in order of first step);
+    with ``today``, a card says whether its step is past its review date."""
     groups: dict[Theme, list[Card]] = {}
     for step in sorted(programme.steps, key=position):
         mine = step_problems(problems, step.key)
@@ -108,6 +113,7 @@ def timeline(programme: Programme, problems: list[Problem]) -> list[tuple[str, l
                 langs,
                 sum(p.severity == "error" for p in mine),
                 sum(p.severity == "warning" for p in mine),
+                bool(today and step.review_by and step.review_by < today),
             )
         )
     return [(THEMES.get(theme, theme.value), cards) for theme, cards in groups.items()]

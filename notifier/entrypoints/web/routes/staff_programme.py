@@ -156,7 +156,8 @@ def draft_page(
     if draft is None:
         return _not_found(request)
     programme = drafts.programme_of_draft(draft)
-    problems = drafts.problems_of(draft, _today(app))
+    today = _today(app)
+    problems = drafts.problems_of(draft, today)
     context = {
         "draft": draft,
         "programme": programme,
@@ -165,7 +166,8 @@ def draft_page(
         "problems": problems,
         "errors": [p for p in problems if p.severity == "error"],
         "warnings": [p for p in problems if p.severity == "warning"],
-        "timeline": views.timeline(programme, problems),
+        "timeline": views.timeline(programme, problems, today),
+        "overdue": care_report(programme, today).overdue,
         "editable": draft.status == DraftStatus.DRAFT.value
         and allows(user.role, Permission.EDIT_DRAFT),
     }
