@@ -18,6 +18,8 @@ import pytest
 from notifier.domain.programme import Programme, step_title
 from tests.integration.delivery_support import free_port
 
+pytestmark = pytest.mark.slow  # whole simulations: in the full suite, not in the quick loop
+
 PROVIDERS = ("NOTIFIER_BROKER_URL", "NOTIFIER_SMTP_URL", "NOTIFIER_DATABASE_URL",
              "NOTIFIER_SCHEDULES_DIR", "NOTIFIER_TEMPLATES_DIR", "TWILIO_ACCOUNT_SID")
 
