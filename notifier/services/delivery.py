@@ -26,6 +26,13 @@ from notifier.adapters.logs import bound, get_logger
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.errors import ScheduleError
+from notifier.domain.message_status import (
+    SENDABLE,
+    MessageStatus,
+    SendFacts,
+    Verdict,
+    decide_send,
+)
 from notifier.domain.programme import Anchor, Channel
 from notifier.domain.segments import append_if_room
 from notifier.domain.timing import SendHours
@@ -34,7 +41,6 @@ from notifier.services.outcomes import apply_outcome, record_accepted
 from notifier.services.publishing import steps_in_force, version_programme
 from notifier.services.system_messages import is_system_message, prepare_system
 
-SENDABLE = ("scheduled", "queued")
 PREFERENCES_LINK_DAYS = 60
 
 
@@ -58,9 +64,6 @@ class SendContext:
     limiter: Callable[[str], None] = lambda _channel: None
 
 
-FINAL = ("delivered", "failed", "expired", "cancelled", "suppressed")
-
-
 @dataclass
 class DrainResult:
     attempted: int = 0
@@ -76,14 +79,14 @@ def expire_overdue(session: Session, now: datetime) -> int:
             update(Message)
             .where(Message.status.in_(SENDABLE))
             .where(Message.expires_at < now)
-            .values(status="expired", reason="send window passed", updated_at=now)
+            .values(status=MessageStatus.EXPIRED, reason="send window passed", updated_at=now)
             .returning(Message.channel)
             .execution_options(synchronize_session=False)
         )
     )
     for channel in set(channels):
         count = channels.count(channel)
-        metrics.after_commit(session, metrics.message_status, channel, "expired", count)
+        metrics.after_commit(session, metrics.message_status, channel, MessageStatus.EXPIRED, count)
     if channels:
         log.info("messages.expired", count=len(channels))
     return len(channels)
@@ -121,25 +124,9 @@ def claim(session: Session, message_id: int, now: datetime) -> bool:
         update(Message)
         .where(Message.id == message_id)
         .where(Message.status.in_(SENDABLE))
-        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+        .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _blocked(
-    message: Message, family: Family | None, recipient: Recipient | None, step_anchor: Anchor | None
-) -> str | None:
-    """Why this message may no longer go (None when it may)."""
-    if family is None or recipient is None:
-        return "family or recipient erased"
-    is_loss = step_anchor is Anchor.LOSS
-    if family.status == "lost" and not is_loss:
-        return "loss reported"
-    if family.status in ("stopped", "ended"):
-        return f"family {family.status}"
-    if Channel(message.channel) not in usable_channels(recipient):
-        return f"no consent or no usable address for {message.channel}"
-    return None
 
 
 def claim_many(session: Session, message_ids: Sequence[int], now: datetime) -> list[int]:
@@ -164,7 +151,7 @@ def claim_many(session: Session, message_ids: Sequence[int], now: datetime) -> l
         update(Message)
         .where(target)
         .where(Message.status.in_(SENDABLE))
-        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+        .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=now)
         .returning(Message.id)
         .execution_options(synchronize_session=False)
     )
@@ -206,7 +193,8 @@ def prepare_many(
             result[message.id] = _prepare_claimed(session, message, ctx, now, in_force)
         except (TemplateError, ScheduleError, KeyError, ValueError) as exc:
             message.attempts, message.updated_at = message.attempts - 1, ctx.clock()
-            result[message.id] = _end(session, message, "failed", f"could not render: {exc}"[:300])
+            why = f"could not render: {exc}"[:300]
+            result[message.id] = _end(session, message, MessageStatus.FAILED, why)
     del loaded
     return result
 
@@ -236,28 +224,37 @@ def _prepare_claimed(
         in_force = steps_in_force(session)
     if step is not None and step.key not in in_force:  # a later version removed it
         step = None
-    if message.expires_at < now:
-        return _end(session, message, "expired", "send window passed")
-    blocked = (
-        "step no longer in the programme"
-        if step is None
-        else _blocked(message, family, recipient, step.anchor)
+    decision = decide_send(
+        SendFacts(
+            now=now,
+            expires_at=message.expires_at,
+            today=hours.today(now),
+            step_in_programme=step is not None,
+            family_present=family is not None and recipient is not None,
+            family_status=family.status if family is not None else "",
+            channel=message.channel,
+            channel_usable=recipient is not None
+            and Channel(message.channel) in usable_channels(recipient),
+            loss_step=step is not None and step.anchor is Anchor.LOSS,
+            paused_until=family.paused_until if family is not None else None,
+            within_allowed_hours=hours.allowed(now.replace(second=0, microsecond=0)),
+        )
     )
-    if blocked is not None or family is None or recipient is None or step is None:
-        return _end(session, message, "suppressed", blocked)
-    if (
-        family.paused_until
-        and hours.today(now) <= family.paused_until
-        and (step.anchor is not Anchor.LOSS)
-    ):
+    if decision.verdict is Verdict.EXPIRE:
+        return _end(session, message, MessageStatus.EXPIRED, decision.reason)
+    if decision.verdict is Verdict.SUPPRESS:
+        return _end(session, message, MessageStatus.SUPPRESSED, decision.reason)
+    assert family is not None and recipient is not None and step is not None
+    if decision.verdict is Verdict.WAIT_FOR_PAUSE:
+        assert family.paused_until is not None
         after = hours.slot(family.paused_until + timedelta(days=1), recipient.preferred_time)
         if after > message.expires_at:  # the window closes during the pause
-            return _end(session, message, "suppressed", "paused")
-        message.status, message.due_at = "scheduled", after  # goes when the pause is over
-        message.reason, message.attempts = "waiting for the pause to end", message.attempts - 1
+            return _end(session, message, MessageStatus.SUPPRESSED, "paused")
+        message.status, message.due_at = MessageStatus.SCHEDULED, after  # after the pause
+        message.reason, message.attempts = decision.reason, message.attempts - 1
         return "waiting for the pause to end"
-    if not hours.allowed(now.replace(second=0, microsecond=0)):  # all of the last minute
-        message.status = "scheduled"
+    if decision.verdict is Verdict.WAIT_FOR_HOURS:  # all of the last minute must be allowed
+        message.status = MessageStatus.SCHEDULED
         message.due_at = hours.next_allowed(now, recipient.preferred_time)
         message.attempts -= 1
         return "waiting for allowed hours"
@@ -328,15 +325,19 @@ def send_one(
                 .where(Message.id == message_id)
                 .where(Message.status.in_(SENDABLE))
                 .values(
-                    status="failed", reason=f"could not render: {exc}"[:300], updated_at=ctx.clock()
+                    status=MessageStatus.FAILED,
+                    reason=f"could not render: {exc}"[:300],
+                    updated_at=ctx.clock(),
                 )
                 .returning(Message.channel)
             )
             if channel is not None:
-                metrics.after_commit(session, metrics.message_status, channel, "failed")
+                metrics.after_commit(session, metrics.message_status, channel, MessageStatus.FAILED)
         if channel is not None:
-            log.warning("message.not_sent", message_id=message_id, status="failed", reason=str(exc))
-        return "failed"
+            log.warning(
+                "message.not_sent", message_id=message_id, status="failed", reason=str(exc)
+            )
+        return MessageStatus.FAILED
     if isinstance(prepared, str):
         return prepared
     return _send(factory, prepared, channels, ctx)
@@ -407,7 +408,7 @@ def send_many(
     accepted = [(d[0], d[1].provider_ref or "", d[2]) for d in done if isinstance(d, tuple)]
     with unit_of_work(factory) as session:
         record_accepted(session, accepted)
-    return [d if isinstance(d, str) else "sent" for d in done]
+    return [d if isinstance(d, str) else MessageStatus.SENT for d in done]
 
 
 def drain(
@@ -419,7 +420,7 @@ def drain(
         expired = expire_overdue(session, ctx.clock())
         ids = due_ids(session, ctx.clock())
     if expired:
-        result.by_status["expired"] = expired
+        result.by_status[MessageStatus.EXPIRED] = expired
     for message_id in ids:
         result.attempted += 1
         result.count(send_one(factory, message_id, channels, ctx))
