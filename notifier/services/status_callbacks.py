@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Message, Recipient
+from notifier.domain.message_status import RANK, MessageStatus, from_twilio
 from notifier.services.outcomes import (
     BAD_NUMBER,
     STOPPED_BY_RECIPIENT,
@@ -33,31 +34,6 @@ from notifier.services.outcomes import (
     provider_error,
     sent_metrics,
 )
-
-# Twilio's status -> ours, and how far along each of ours is.
-TWILIO_STATUS = {
-    "accepted": "sent",
-    "scheduled": "sent",
-    "queued": "sent",
-    "sending": "sent",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "delivered",
-    "undelivered": "failed",
-    "failed": "failed",
-    "canceled": "failed",
-}
-RANK = {
-    "scheduled": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "failed": 4,
-    "expired": 4,
-    "cancelled": 4,
-    "suppressed": 4,
-}
 
 
 @dataclass(frozen=True)
@@ -91,14 +67,14 @@ def _statement(by_id: bool) -> Update:
             provider_ref=bindparam("b_sid"),
             updated_at=now,
             sent_at=func.coalesce(Message.sent_at, now),
-            delivered_at=case((ours == "delivered", now), else_=Message.delivered_at),
+            delivered_at=case((ours == MessageStatus.DELIVERED, now), else_=Message.delivered_at),
             reason=case(
-                (ours == "delivered", None),
-                (ours == "failed", bindparam("b_reason")),
+                (ours == MessageStatus.DELIVERED, None),
+                (ours == MessageStatus.FAILED, bindparam("b_reason")),
                 else_=Message.reason,
             ),
             error_code=case(
-                (ours == "failed", bindparam("b_error_code")), else_=Message.error_code
+                (ours == MessageStatus.FAILED, bindparam("b_error_code")), else_=Message.error_code
             ),
         )
         .execution_options(synchronize_session=False)
@@ -134,7 +110,8 @@ def _params(callback: StatusCallback, ours: str, now: datetime) -> dict[str, Any
 
 def _for_recipient(callback: StatusCallback, ours: str) -> bool:
     """A failure that changes what we may send this recipient (and so needs the ORM)."""
-    return ours == "failed" and (callback.error_code or "") in STOPPED_BY_RECIPIENT | BAD_NUMBER
+    code = callback.error_code or ""
+    return ours == MessageStatus.FAILED and code in STOPPED_BY_RECIPIENT | BAD_NUMBER
 
 
 @cache
@@ -166,7 +143,7 @@ def _pipelined(connection: Connection, batch: list[dict[str, Any]]) -> list[Move
 
 
 def _execute(
-    session: Session, work: list[tuple[StatusCallback, str, dict[str, Any]]]
+    session: Session, work: Sequence[tuple[StatusCallback, str, dict[str, Any]]]
 ) -> list[Moved | None]:
     """Run the UPDATE of each callback, in order; the row each moved, or None."""
     connection = session.connection()
@@ -187,9 +164,9 @@ def apply_statuses(session: Session, callbacks: Sequence[StatusCallback], now: d
     callbacks keep theirs). A failure that means something for the recipient also loads the
     rows it needs and applies it (21610: no more SMS; 21211/21614: the number is unusable)."""
     moved = 0
-    work = []
+    work: list[tuple[StatusCallback, MessageStatus, dict[str, Any]]] = []
     for callback in sorted(callbacks, key=lambda c: c.message_id or 0):
-        ours = TWILIO_STATUS.get(callback.twilio_status.lower())
+        ours = from_twilio(callback.twilio_status)
         if ours is not None:
             work.append((callback, ours, _params(callback, ours, now)))
     for (callback, ours, _), row in zip(work, _execute(session, work), strict=True):
@@ -198,9 +175,9 @@ def apply_statuses(session: Session, callbacks: Sequence[StatusCallback], now: d
         moved += 1
         if row.sent_at == now:  # the provider's first word on it: counted as sent here
             sent_metrics(session, "sms", row.due_at, row.sent_at)
-        if row.status != "sent":
+        if row.status != MessageStatus.SENT:
             metrics.after_commit(session, metrics.message_status, "sms", row.status)
-        if ours == "failed" and callback.error_code:
+        if ours == MessageStatus.FAILED and callback.error_code:
             provider_error(session, "sms", callback.error_code)
         if _for_recipient(callback, ours) and row.recipient_id:
             message = session.get(Message, row.id)
