@@ -185,3 +185,46 @@ def test_api_answers_are_not_stored_and_static_files_are_not_sniffed(site):
     assert api.status_code == 401 and api.headers["Cache-Control"] == "no-store"
     css = client.get("/static/site.css")
     assert css.status_code == 200 and css.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# -- 6: the last net -------------------------------------------------------------------------
+
+def test_an_unexpected_error_is_a_plain_500_page_without_a_trace(database_url, tmp_path):
+    """A route that fails as our code never should: the visitor sees a short page in Dutch
+    (or the API's JSON error), not the exception."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from notifier.entrypoints.web.app import create_app
+    from notifier.entrypoints.web.server import uvicorn_options
+
+    app = build(make_settings(database_url, tmp_path / "var"))
+    api = create_app(app)
+
+    def boom() -> None:
+        raise RuntimeError("secret detail: /p/eyJyIjoxfQ.abc.def 0612345678")
+
+    api.add_api_route("/kapot", boom)
+    api.add_api_route("/api/v1/kapot", boom)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="critical", **uvicorn_options(app.settings)))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        page = httpx.get(f"http://127.0.0.1:{port}/kapot")
+        api_answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/kapot")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.engine.dispose()
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Er ging iets mis bij ons" in page.text
+    for leaked in ("RuntimeError", "secret detail", "Traceback", "0612345678"):
+        assert leaked not in page.text and leaked not in api_answer.text
+    assert api_answer.status_code == 500
+    assert api_answer.json()["error"]["message"] == "an unexpected error occurred"
