@@ -30,6 +30,7 @@ ALWAYS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+ALWAYS_HTTPS = [*ALWAYS, (b"strict-transport-security", HSTS.encode())]
 NO_STORE = (b"cache-control", b"no-store")
 NO_STORE_PREFIXES = ("/api/",)
 
@@ -42,17 +43,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(ALWAYS)
-        if scope.get("scheme") == "https":
-            extra.append((b"strict-transport-security", HSTS.encode()))
+        extra = ALWAYS_HTTPS if scope.get("scheme") == "https" else ALWAYS
         no_store = scope["path"].startswith(NO_STORE_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                headers.extend(h for h in extra if h[0] not in names)
-                if no_store and b"cache-control" not in names:
+                headers = [*message.get("headers", ()), *extra]
+                if no_store and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
