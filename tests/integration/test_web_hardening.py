@@ -183,8 +183,11 @@ def test_api_answers_are_not_stored_and_static_files_are_not_sniffed(site):
     _, client = site
     api = client.get("/api/v1/enrollments/abc")
     assert api.status_code == 401 and api.headers["Cache-Control"] == "no-store"
+    short = client.get("/k/1.9f.03jmxmzf24")
+    assert short.headers["Cache-Control"] == "no-store"
     css = client.get("/static/site.css")
     assert css.status_code == 200 and css.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in css.headers.get("Cache-Control", "")
 
 
 # -- 6: the last net -------------------------------------------------------------------------

@@ -9,8 +9,9 @@
   (/p/, /u/, /k/, /bevestig/), and no page needs to tell another site where a visitor came from.
 - ``Strict-Transport-Security`` when the request came over HTTPS (the scheme uvicorn saw, or
   ``X-Forwarded-Proto`` from a proxy named in NOTIFIER_TRUSTED_PROXIES).
-- ``Cache-Control: no-store`` on the API's answers (personal data); pages set it themselves
-  (pages.render), the static files keep their caching.
+- ``Cache-Control: no-store`` on every answer that does not set its own (pages, the API, staff
+  JSON, the redirects of short links all may carry personal data or tokens); only the static
+  files under /static keep their caching.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ ALWAYS: list[tuple[bytes, bytes]] = [
 ]
 ALWAYS_HTTPS = [*ALWAYS, (b"strict-transport-security", HSTS.encode())]
 NO_STORE = (b"cache-control", b"no-store")
-NO_STORE_PREFIXES = ("/api/",)
+CACHEABLE_PREFIXES = ("/static/",)
 
 
 class SecurityHeadersMiddleware:
@@ -44,7 +45,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = ALWAYS_HTTPS if scope.get("scheme") == "https" else ALWAYS
-        no_store = scope["path"].startswith(NO_STORE_PREFIXES)
+        no_store = not scope["path"].startswith(CACHEABLE_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
