@@ -194,26 +194,32 @@ def test_api_answers_are_not_stored_and_static_files_are_not_sniffed(site):
 
 def test_an_unexpected_error_is_a_plain_500_page_without_a_trace(database_url, tmp_path):
     """A route that fails as our code never should: the visitor sees a short page in Dutch
-    (or the API's JSON error), not the exception."""
+    (or the API's JSON error), not the exception; the error report in the log has the
+    traceback with the link token and the phone number masked."""
+    import io
     import threading
     import time
 
     import uvicorn
 
+    from notifier.adapters.logs import configure_logging
     from notifier.entrypoints.web.app import create_app
     from notifier.entrypoints.web.server import uvicorn_options
 
     app = build(make_settings(database_url, tmp_path / "var"))
     api = create_app(app)
+    token = "eyJyIjoxfQ.axT4kw.9thqbFLndz448jZHVs7LXC1Qlf0"
 
     def boom() -> None:
-        raise RuntimeError("secret detail: /p/eyJyIjoxfQ.abc.def 0612345678")
+        raise RuntimeError(f"secret detail: https://ks.example/p/{token} 0612345678")
 
     api.add_api_route("/kapot", boom)
     api.add_api_route("/api/v1/kapot", boom)
     port = free_port()
+    log = io.StringIO()
+    configure_logging("test", "INFO", stream=log)
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="critical", **uvicorn_options(app.settings)))
+                                           log_config=None, **uvicorn_options(app.settings)))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -225,9 +231,13 @@ def test_an_unexpected_error_is_a_plain_500_page_without_a_trace(database_url, t
         server.should_exit = True
         thread.join(timeout=10)
         app.engine.dispose()
+        configure_logging("test", "WARNING")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     assert "Er ging iets mis bij ons" in page.text
     for leaked in ("RuntimeError", "secret detail", "Traceback", "0612345678"):
         assert leaked not in page.text and leaked not in api_answer.text
     assert api_answer.status_code == 500
     assert api_answer.json()["error"]["message"] == "an unexpected error occurred"
+    report = log.getvalue()
+    assert "RuntimeError" in report and "/p/***" in report  # the report is there, masked
+    assert token not in report and "0612345678" not in report
