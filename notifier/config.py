@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     signup_per_contact_per_hour: int = Field(3, ge=1)  # per phone number or email address
     signup_per_ip_per_hour: int = Field(10, ge=1)
     signup_sms_per_hour: int = Field(500, ge=1)  # confirmation SMS in total
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs,
+    # comma-separated); empty: none, the peer address is the client (docs/security.md).
+    trusted_proxies: Annotated[list[str], NoDecode] = []
 
     # Alerts (services/alerts.py): who is emailed (comma-separated), and the thresholds.
     alert_emails: str = ""
@@ -76,6 +81,17 @@ class Settings(BaseSettings):
     def _psycopg3(cls, value: str) -> str:
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for item in value:  # a typo must stop the start, not trust the world
+                ipaddress.ip_network(str(item), strict=False)
+            return [str(item) for item in value]
         return value
 
     @model_validator(mode="after")

@@ -1,4 +1,6 @@
-"""Masking personal data in free text: phone numbers and email addresses.
+"""Masking personal data in free text: phone numbers and email addresses, and the tokens in
+the parents' links (``/bevestig/<token>``, ``/en/confirm/<token>``, ``/p/<token>``,
+``/u/<token>``, ``/k/<code>`` -> ``/p/***``): whoever holds such a link acts as the parent.
 
 Used on every log event, so that a log line can say *which* recipient without saying who:
 ``+31612345678 -> +316******78``, ``0612345678 -> 06******78``,
@@ -19,6 +21,10 @@ _LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # what RFC 5322 allows unquoted before the 
 _EMAIL = re.compile(
     rf"(?<!{_LOCAL})({_LOCAL}){_LOCAL}*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]+)"
 )
+
+# A token in a parent's link path, also URL-encoded (a ``next=`` or ``Referer`` value).
+_SLASH = r"(?:/|%2[Ff])"
+_LINK = re.compile(rf"({_SLASH}(?:bevestig|en{_SLASH}confirm|p|u|k){_SLASH})([^/%?#&\s\"'<>]+)")
 
 
 def _stars(n: int) -> str:
@@ -42,9 +48,11 @@ def _email(match: re.Match[str]) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every phone number and email address masked."""
+    """``text`` with every phone number, email address and link token masked."""
     if not text:
         return text
+    if "/" in text or "%2" in text:
+        text = _LINK.sub(r"\1***", text)
     text = _EMAIL.sub(_email, text)
     text = _INTERNATIONAL.sub(_international, text)
     return _DUTCH_MOBILE.sub(_dutch, text)

@@ -499,10 +499,12 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 
     from notifier.adapters.logs import configure_logging
     from notifier.entrypoints.web.app import create_app
+    from notifier.entrypoints.web.server import uvicorn_options
 
     app = _app()
     configure_logging("web", app.settings.log_level)
     options: dict[str, Any] = {"host": host, "port": port, "log_config": None}
+    options.update(uvicorn_options(app.settings))
     options["access_log"] = access_log
     if workers == 1:
         uvicorn.run(create_app(app), **options)

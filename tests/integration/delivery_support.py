@@ -12,6 +12,7 @@ import uvicorn
 
 from notifier.bootstrap import App
 from notifier.entrypoints.web.app import create_app
+from notifier.entrypoints.web.server import uvicorn_options
 
 
 def free_port() -> int:
@@ -24,7 +25,7 @@ def free_port() -> int:
 def serve_web(app: App, port: int) -> Iterator[str]:
     """Our FastAPI app served by uvicorn in a thread; yields its base URL."""
     config = uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
+                            lifespan="off", **uvicorn_options(app.settings))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

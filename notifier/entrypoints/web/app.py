@@ -6,14 +6,17 @@ import inspect
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from notifier.adapters.logs import configure_logging
 from notifier.bootstrap import App, build
 from notifier.entrypoints.web import api as partner_api
+from notifier.entrypoints.web.body_limit import BodyLimitMiddleware
 from notifier.entrypoints.web.csrf import CsrfError
+from notifier.entrypoints.web.input_checks import check_query
+from notifier.entrypoints.web.page_errors import install_input_errors
 from notifier.entrypoints.web.pages import STATIC, render
 from notifier.entrypoints.web.request_id import RequestIdMiddleware
 from notifier.entrypoints.web.routes import (
@@ -36,6 +39,7 @@ from notifier.entrypoints.web.routes import (
 )
 from notifier.entrypoints.web.routes.staff_admin import router as admin_router
 from notifier.entrypoints.web.routes.staff_families import router as families_router
+from notifier.entrypoints.web.security_headers import SecurityHeadersMiddleware
 from notifier.entrypoints.web.staff_alerts import StaffAlertsMiddleware
 from notifier.entrypoints.web.staff_session import Forbidden, LoginRequired
 
@@ -47,7 +51,8 @@ def create_app(app: App | None = None) -> FastAPI:
         # Prometheus (/metrics), so they are off (a tenth of a status callback's CPU)
         options["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
     api = FastAPI(
-        title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None, **options
+        title="Kansrijke Start notifier", version="0.1.0", docs_url=None, redoc_url=None,
+        dependencies=[Depends(check_query)], **options
     )
     if app is None:  # a process of its own (`notifier serve --workers N`): set up its logs too
         app = build()
@@ -71,12 +76,15 @@ def create_app(app: App | None = None) -> FastAPI:
     api.include_router(parent_preferences.router)
     api.include_router(parent_unsubscribe.router)
     _install_page_errors(api)
+    install_input_errors(api)
     api.include_router(inbound_sms.router)
     partner_api.install(api)
     api.include_router(metrics.router)
     api.add_middleware(webhooks.StatusCallbacksFirst)  # inside the request id, outside the rest
+    api.add_middleware(BodyLimitMiddleware)  # outside whatever reads a body
     api.add_middleware(RequestIdMiddleware)
     api.add_middleware(StaffAlertsMiddleware)
+    api.add_middleware(SecurityHeadersMiddleware)  # on every answer, 413s included
     return api
 
 

@@ -13,6 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from notifier.entrypoints.web.input_checks import check_form
+
 COOKIE = "ks_csrf"
 FIELD = "csrf_token"
 MAX_AGE = 12 * 3600
@@ -50,6 +52,7 @@ def _secure(request: Request) -> bool:
 
 async def verify_csrf(request: Request) -> None:
     form = await request.form()
+    check_form(form.multi_items())  # NUL bytes and the like: a 400 page, before anything else
     token = form.get(FIELD)
     cookie = request.cookies.get(COOKIE)
     if not isinstance(token, str) or not cookie:

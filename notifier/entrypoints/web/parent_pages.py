@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from notifier.entrypoints.web.input_checks import check_form
 from notifier.entrypoints.web.pages import render
 from notifier.entrypoints.web.parent_texts import Translator
 
@@ -51,7 +52,9 @@ def message(
 
 
 async def form_data(request: Request) -> FormData:
-    return await request.form()  # Starlette keeps it: the CSRF check reads the same form
+    form = await request.form()  # Starlette keeps it: the CSRF check reads the same form
+    check_form(form.multi_items())
+    return form
 
 
 Form = Annotated[FormData, Depends(form_data)]

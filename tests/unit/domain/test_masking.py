@@ -1,4 +1,4 @@
-"""Masking phone numbers and email addresses in log text."""
+"""Masking phone numbers, email addresses and link tokens in log text."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ from notifier.domain.masking import mask_text, mask_value
     ("SMa0612345678b3c", "SMa0612345678b3c"),  # inside a Twilio SID: not a number
     ("id 1234567 at 2026-11-29T10:00:00+00:00", "id 1234567 at 2026-11-29T10:00:00+00:00"),
     ("", ""),
+    # the tokens in the parents' links (issue 16, weakness 3)
+    ('"GET /p/eyJyIjoxfQ.axT4kw.9thqbF/instellingen?x=1 HTTP/1.1" 200',
+     '"GET /p/***/instellingen?x=1 HTTP/1.1" 200'),
+    ("https://ks.example/bevestig/eyJjIjoiYSJ9.Zx.y", "https://ks.example/bevestig/***"),
+    ("/en/confirm/abc.def-_1", "/en/confirm/***"),
+    ("/u/eyJy.aa.bb?lang=en", "/u/***?lang=en"),
+    ("zie https://ks.example/k/1.9f.03jmxmzf24 .", "zie https://ks.example/k/*** ."),
+    ("next=%2Fp%2FeyJy.aa.bb", "next=%2Fp%2F***"),
+    ("/bevestig", "/bevestig"),
+    ("/i/step-1 /static/site.css /staff/programme", "/i/step-1 /static/site.css /staff/programme"),
 ])
 def test_mask_text(text, masked):
     assert mask_text(text) == masked

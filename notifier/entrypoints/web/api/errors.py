@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from notifier.domain.errors import InputError, NotFound, ScheduleError
+from notifier.entrypoints.web.input_checks import BadInput
 from notifier.services.enrolment_api import Conflict
 
 PREFIX = "/api/"
@@ -30,6 +31,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "payload_too_large",
     422: "invalid_input",
     503: "unavailable",
 }
@@ -89,6 +91,8 @@ def as_response(exc: Exception) -> JSONResponse | None:
         return error_response(exc.status, exc.message, exc.field, exc.headers)
     if isinstance(exc, RequestValidationError):
         return _validation(exc)
+    if isinstance(exc, BadInput):
+        return error_response(400, str(exc))
     if isinstance(exc, ScheduleError):  # no programme published: the service is not ready
         return error_response(503, "the service is not ready: no programme is published")
     if isinstance(exc, InputError):
