@@ -242,11 +242,9 @@ def _prepare_claimed(
     )
     if decision.verdict is Verdict.EXPIRE:
         return _end(session, message, MessageStatus.EXPIRED, decision.reason)
-    if decision.verdict is Verdict.SUPPRESS:
+    if decision.verdict is Verdict.SUPPRESS or family is None or recipient is None or step is None:
         return _end(session, message, MessageStatus.SUPPRESSED, decision.reason)
-    assert family is not None and recipient is not None and step is not None
-    if decision.verdict is Verdict.WAIT_FOR_PAUSE:
-        assert family.paused_until is not None
+    if decision.verdict is Verdict.WAIT_FOR_PAUSE and family.paused_until is not None:
         after = hours.slot(family.paused_until + timedelta(days=1), recipient.preferred_time)
         if after > message.expires_at:  # the window closes during the pause
             return _end(session, message, MessageStatus.SUPPRESSED, "paused")
