@@ -34,8 +34,9 @@ from notifier.domain.alerts import (
     scheduler_stale,
     transitions,
 )
+from notifier.domain.message_status import UNSENT
 from notifier.domain.timing import AMSTERDAM
-from notifier.services.delivery_stats import WAITING, scheduler_health
+from notifier.services.delivery_stats import scheduler_health
 
 LOCK_KEY = 0x6B73_616C  # "ksal": one evaluator at a time (PostgreSQL)
 LOOKBACK = timedelta(days=1)
@@ -97,7 +98,7 @@ def measure(session: Session, now: datetime, t: Thresholds) -> Measurements:
     )
     oldest_waiting = session.scalar(
         select(func.min(Message.due_at))
-        .where(Message.status.in_(WAITING))
+        .where(Message.status.in_(UNSENT))
         .where(Message.due_at <= now)
     )
     errors = session.scalar(

@@ -34,13 +34,12 @@ from notifier.adapters.db.record_tables import LAST_TICK
 from notifier.adapters.db.tables import Child, Event, Family, Message, PlannerState
 from notifier.adapters.metrics import Snapshot
 from notifier.domain.errors import InputError
+from notifier.domain.message_status import PENDING, UNSENT, MessageStatus
 from notifier.domain.provider_errors import meaning
 from notifier.domain.stages import PREGNANCY, STAGES, stage_bounds
 from notifier.domain.timing import AMSTERDAM
 
-PENDING = ("scheduled", "queued", "sending")
-WAITING = ("scheduled", "queued")
-REACHED = ("sent", "delivered")
+REACHED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 QUEUES = ("sms", "email", "callbacks", "periodic")
 
 
@@ -213,11 +212,11 @@ def _counts(by_status: Mapping[str, int], sent: int) -> StatusCounts:
     return StatusCounts(
         planned=sum(by_status.values()),
         sent=sent,
-        delivered=by_status.get("delivered", 0),
-        failed=by_status.get("failed", 0),
-        expired=by_status.get("expired", 0),
-        suppressed=by_status.get("suppressed", 0),
-        cancelled=by_status.get("cancelled", 0),
+        delivered=by_status.get(MessageStatus.DELIVERED, 0),
+        failed=by_status.get(MessageStatus.FAILED, 0),
+        expired=by_status.get(MessageStatus.EXPIRED, 0),
+        suppressed=by_status.get(MessageStatus.SUPPRESSED, 0),
+        cancelled=by_status.get(MessageStatus.CANCELLED, 0),
         pending=sum(by_status.get(s, 0) for s in PENDING),
     )
 
@@ -371,7 +370,7 @@ def queue_depths(
     """Per queue: tasks in the broker (when known) and messages due but not picked up."""
     rows = session.execute(
         select(Message.channel, func.count(), func.min(Message.due_at))
-        .where(Message.status.in_(WAITING))
+        .where(Message.status.in_(UNSENT))
         .where(Message.due_at <= now)
         .group_by(Message.channel)
     )

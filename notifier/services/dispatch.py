@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.tables import Message
+from notifier.domain.message_status import MessageStatus
 
 LOST_AFTER = timedelta(minutes=5)
 STUCK_AFTER = timedelta(minutes=15)
@@ -50,12 +51,13 @@ def enqueue_due(session: Session, now: datetime, limit: int = 20_000) -> list[tu
     """Move due messages to ``queued``; returns (id, channel) to publish."""
     candidates = (
         select(Message.id)
-        .where(Message.status == "scheduled")
+        .where(Message.status == MessageStatus.SCHEDULED)
         .where(Message.due_at <= now)
         .order_by(Message.due_at, Message.id)
         .limit(limit)
     )
-    return _move(session, candidates, "scheduled", {"status": "queued", "updated_at": now})
+    queued = {"status": MessageStatus.QUEUED, "updated_at": now}
+    return _move(session, candidates, MessageStatus.SCHEDULED, queued)
 
 
 def requeue_lost(
@@ -64,12 +66,12 @@ def requeue_lost(
     """``queued`` messages due and untouched for ``lost_after``: their task was lost."""
     candidates = (
         select(Message.id)
-        .where(Message.status == "queued")
+        .where(Message.status == MessageStatus.QUEUED)
         .where(Message.due_at <= now)
         .where(Message.updated_at < now - lost_after)
         .limit(limit)
     )
-    return _move(session, candidates, "queued", {"updated_at": now})
+    return _move(session, candidates, MessageStatus.QUEUED, {"updated_at": now})
 
 
 def stuck_sending(
@@ -79,7 +81,7 @@ def stuck_sending(
     return list(
         session.scalars(
             select(Message.id)
-            .where(Message.status == "sending")
+            .where(Message.status == MessageStatus.SENDING)
             .where(Message.updated_at < now - stuck_after)
         )
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message
 from notifier.adapters.logs import get_logger
+from notifier.domain.message_status import MessageStatus
 from notifier.services.status_callbacks import StatusCallback, apply_statuses
 
 GIVE_UP = timedelta(days=3)
@@ -37,7 +38,7 @@ def due_for_asking(session: Session, now: datetime, after: timedelta) -> list[in
     ids = list(
         session.scalars(
             select(Message.id)
-            .where(Message.status == "sent")
+            .where(Message.status == MessageStatus.SENT)
             .where(Message.channel == "sms")
             .where(Message.provider_ref.is_not(None))
             .where(Message.updated_at < now - after)
@@ -69,7 +70,7 @@ def ask_final_status(
         waiting = session.execute(
             select(Message.id, Message.provider_ref)
             .where(Message.id.in_(list(message_ids)))
-            .where(Message.status == "sent")
+            .where(Message.status == MessageStatus.SENT)
             .where(Message.provider_ref.is_not(None))
         ).all()
     answers = []

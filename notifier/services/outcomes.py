@@ -19,6 +19,7 @@ from notifier.adapters import metrics
 from notifier.adapters.channels.base import Outcome, Result
 from notifier.adapters.db.tables import Event, Message, Recipient
 from notifier.adapters.logs import get_logger
+from notifier.domain.message_status import UNSENT, MessageStatus
 from notifier.domain.programme import Channel, template_name
 from notifier.services.publishing import version_programme
 
@@ -38,7 +39,7 @@ def lock_sending(session: Session, message_id: int) -> Message | None:
     return session.scalars(
         select(Message)
         .where(Message.id == message_id)
-        .where(Message.status == "sending")
+        .where(Message.status == MessageStatus.SENDING)
         .with_for_update()
     ).first()
 
@@ -60,9 +61,9 @@ def provider_error(session: Session, channel: str, code: str) -> None:
 ACCEPTED_AT = (
     update(Message)
     .where(Message.id == bindparam("b_id"))
-    .where(Message.status == "sending")
+    .where(Message.status == MessageStatus.SENDING)
     .values(
-        status="sent",
+        status=MessageStatus.SENT,
         provider_ref=bindparam("b_ref"),
         sent_at=bindparam("b_at", type_=Message.sent_at.type),
         updated_at=bindparam("b_at", type_=Message.updated_at.type),
@@ -114,7 +115,7 @@ def record_accepted(session: Session, accepted: Sequence[tuple[int, str, datetim
 
 def sent_metrics(session: Session, channel: str, due_at: datetime, sent_at: datetime) -> None:
     """A message the provider took for the first time: counted, and its latency observed."""
-    metrics.after_commit(session, metrics.message_status, channel, "sent")
+    metrics.after_commit(session, metrics.message_status, channel, MessageStatus.SENT)
     metrics.after_commit(session, metrics.send_latency, channel, (sent_at - due_at).total_seconds())
 
 
@@ -126,8 +127,9 @@ def apply_outcome(session: Session, message_id: int, outcome: Outcome, now: date
     status = _apply(session, message, outcome, now)
     if outcome.error_code:
         provider_error(session, message.channel, outcome.error_code)
-    if status not in ("sending", "sent"):  # "sent" was counted by ``accepted``
-        reached(session, message, "retry" if status == "queued" else status)
+    # "sent" was counted by ``accepted``
+    if status not in (MessageStatus.SENDING, MessageStatus.SENT):
+        reached(session, message, "retry" if status == MessageStatus.QUEUED else status)
     log.info(
         "message.outcome",
         message_id=message.id,
@@ -150,7 +152,8 @@ def _apply(session: Session, message: Message, outcome: Outcome, now: datetime) 
     if outcome.error_code:
         message.error_code = outcome.error_code
     if outcome.result in (Result.ACCEPTED, Result.DELIVERED):
-        message.status = "sent" if outcome.result is Result.ACCEPTED else "delivered"
+        handed_over = outcome.result is Result.ACCEPTED
+        message.status = MessageStatus.SENT if handed_over else MessageStatus.DELIVERED
         accepted(session, message, now)
         message.sent_at = now
         if outcome.result is Result.DELIVERED:
@@ -160,17 +163,17 @@ def _apply(session: Session, message: Message, outcome: Outcome, now: datetime) 
         retry_at = now + backoff(message.attempts)
         if retry_at > message.expires_at:
             message.status, message.reason = (
-                "expired",
+                MessageStatus.EXPIRED,
                 f"window passed while retrying: {outcome.reason}",
             )
         else:
-            message.status, message.due_at = "queued", retry_at
+            message.status, message.due_at = MessageStatus.QUEUED, retry_at
         return message.status
     if outcome.result is Result.AMBIGUOUS:
         message.reason = f"ambiguous, reconciling: {outcome.reason}"
         return message.status
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
-    message.status = "failed"
+    message.status = MessageStatus.FAILED
     if recipient is not None and message.channel == "sms":
         apply_sms_failure(session, message, recipient, outcome, now)
     elif recipient is not None and message.channel == "email":
@@ -183,7 +186,7 @@ def apply_sms_failure(
 ) -> None:
     code = outcome.error_code or ""
     if code in STOPPED_BY_RECIPIENT:
-        message.status = "suppressed"
+        message.status = MessageStatus.SUPPRESSED
         message.reason = "the recipient replied STOP to the sender (21610)"
         if recipient.sms_consent != "withdrawn":
             recipient.sms_consent = "withdrawn"
@@ -234,11 +237,13 @@ def _suppress_pending(
         update(Message)
         .where(Message.recipient_id == recipient_id)
         .where(Message.channel == channel)
-        .where(Message.status.in_(("scheduled", "queued")))
-        .values(status="suppressed", reason=reason, updated_at=now)
+        .where(Message.status.in_(UNSENT))
+        .values(status=MessageStatus.SUPPRESSED, reason=reason, updated_at=now)
     )
     suppressed = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    metrics.after_commit(session, metrics.message_status, channel, "suppressed", suppressed)
+    metrics.after_commit(
+        session, metrics.message_status, channel, MessageStatus.SUPPRESSED, suppressed
+    )
 
 
 def _fall_back_to_email(
@@ -273,7 +278,7 @@ def _fall_back_to_email(
             programme_version_id=message.programme_version_id,
             due_at=now,
             expires_at=message.expires_at,
-            status="scheduled",
+            status=MessageStatus.SCHEDULED,
             reason="fallback: SMS number unusable",
         )
     )

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from notifier.adapters.db.tables import Event, Message, Recipient
 from notifier.domain.errors import InputError
+from notifier.domain.message_status import UNSENT, MessageStatus
 from notifier.domain.programme import Channel, Programme
 from notifier.domain.timing import SendHours
-
-UNSENT = ("scheduled", "queued")
 
 
 def _changed(recipient: Recipient, source: str, actor: str | None, detail: dict[str, Any]) -> Event:
@@ -62,7 +61,11 @@ def change_channels(
             .where(Message.recipient_id == recipient.id)
             .where(Message.channel == channel)
             .where(Message.status.in_(UNSENT))
-            .values(status="cancelled", reason="channel removed by the family", updated_at=now)
+            .values(
+                status=MessageStatus.CANCELLED,
+                reason="channel removed by the family",
+                updated_at=now,
+            )
         )
     recipient.channels = ",".join(sorted(wanted))
     recipient.family.replan = True
@@ -109,7 +112,7 @@ def change_preferred_time(
         raise InputError("give the preferred time as a local time of day (HH:MM)", "preferred_time")
     recipient.preferred_time = preferred
     scheduled = select(Message).where(
-        Message.recipient_id == recipient.id, Message.status == "scheduled"
+        Message.recipient_id == recipient.id, Message.status == MessageStatus.SCHEDULED
     )
     for message in session.scalars(scheduled):
         moved = hours.slot(hours.today(message.due_at), preferred)

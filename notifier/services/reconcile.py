@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from notifier.adapters.channels.twilio_sms import SentSms
 from notifier.adapters.db.tables import Message, Recipient
 from notifier.adapters.logs import get_logger
+from notifier.domain.message_status import MessageStatus
 from notifier.services.outcomes import accepted, lock_sending, reached
 
 LOOKBACK = timedelta(minutes=5)
@@ -31,8 +32,8 @@ def reconcile(session: Session, message_id: int, provider: SentLookup | None, no
     if message is None:
         return "not sending"
     status = _decide(session, message, provider, now)
-    if status != "sent":
-        reached(session, message, "retry" if status == "queued" else status)
+    if status != MessageStatus.SENT:
+        reached(session, message, "retry" if status == MessageStatus.QUEUED else status)
     log.info("message.reconciled", message_id=message.id, channel=message.channel, status=status)
     return status
 
@@ -43,15 +44,16 @@ def _decide(session: Session, message: Message, provider: SentLookup | None, now
         since = min(message.created_at, message.updated_at) - LOOKBACK  # every attempt
         for sent in provider.sent_since(recipient.phone, since):
             if message.body and sent.body.strip() == message.body.strip():
-                message.status, message.provider_ref = "sent", sent.sid
+                message.status, message.provider_ref = MessageStatus.SENT, sent.sid
                 accepted(session, message, now)
                 message.reason = "reconciled: the provider had accepted it"
                 message.updated_at = now
                 return message.status
     if message.expires_at < now:
-        message.status, message.reason = "expired", "window passed before the send was confirmed"
+        message.status = MessageStatus.EXPIRED
+        message.reason = "window passed before the send was confirmed"
     else:
-        message.status, message.due_at = "queued", now
+        message.status, message.due_at = MessageStatus.QUEUED, now
         message.reason = "reconciled: the provider had not accepted it; sending again"
     message.updated_at = now
     return message.status

@@ -15,6 +15,7 @@ from notifier.adapters.db.record_tables import LAST_TICK
 from notifier.adapters.db.tables import Message, PlannerState
 from notifier.adapters.logs import get_logger
 from notifier.bootstrap import App
+from notifier.domain.message_status import FINAL, MessageStatus
 from notifier.services import dispatch, final_status, privacy
 from notifier.services.alerts import (
     alert_recipients,
@@ -154,7 +155,7 @@ def apply_body_retention(session: Session, now: datetime) -> int:
     result = session.execute(
         update(Message)
         .where(Message.body.is_not(None))
-        .where(Message.status.in_(("sent", "delivered", "failed", "expired", "suppressed")))
+        .where(Message.status.in_((MessageStatus.SENT, *FINAL)))
         .where(Message.updated_at < now - BODY_RETENTION)
         .values(body=None)
     )

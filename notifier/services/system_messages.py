@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from notifier.adapters.channels.base import OutgoingMessage
 from notifier.adapters.db.tables import Message, Recipient
 from notifier.adapters.renderer import split_email
+from notifier.domain.message_status import MessageStatus
 
 CONFIRM_STEP = "confirm"
 LINK_STEP = "preferences-link"  # a new link to the preferences page, asked for on the web
@@ -33,7 +34,7 @@ def prepare_system(
     blocked = _blocked(message, recipient, now)
     if blocked is not None or recipient is None:
         expired = blocked == "send window passed"
-        message.status = "expired" if expired else "suppressed"
+        message.status = MessageStatus.EXPIRED if expired else MessageStatus.SUPPRESSED
         message.reason = blocked or "recipient erased"
         return message.status
     body = message.body or ""
