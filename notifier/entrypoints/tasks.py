@@ -22,6 +22,7 @@ from notifier.adapters.logs import bind, clear_context, configure_logging
 from notifier.adapters.queue import DELIVER, FINAL_STATUS, QUEUES, RECONCILE, CeleryPublisher
 from notifier.bootstrap import App, build
 from notifier.config import get_settings
+from notifier.domain.message_status import MessageStatus
 from notifier.services.delivery import send_many
 from notifier.services.final_status import ask_final_status
 from notifier.services.reconcile import reconcile as reconcile_message
@@ -99,7 +100,7 @@ def deliver(message_ids: list[int]) -> dict[str, int]:
     retry: dict[str, list[int]] = {}
     for message_id, status in zip(message_ids, statuses, strict=True):
         counts[status] = counts.get(status, 0) + 1
-        if status == "queued":
+        if status == MessageStatus.QUEUED:
             retry.setdefault("retry", []).append(message_id)
     if retry:
         _reschedule(app, retry["retry"])
@@ -141,7 +142,7 @@ def reconcile(message_id: int) -> str:
     try:
         with unit_of_work(app.factory) as session:
             seen = session.execute(row).first()
-            if seen is None or seen.status != "sending":
+            if seen is None or seen.status != MessageStatus.SENDING:
                 return "not sending"
             if seen.updated_at > now - timedelta(seconds=app.settings.stuck_after_seconds):
                 return "in flight"
@@ -151,7 +152,7 @@ def reconcile(message_id: int) -> str:
                     raise _Changed
     except _Changed:
         return "changed meanwhile"
-    if status == "queued":
+    if status == MessageStatus.QUEUED:
         with unit_of_work(app.factory) as session:
             channel = session.get(Message, message_id).channel  # type: ignore[union-attr]
         CeleryPublisher(celery_app).deliver(channel, [message_id])

@@ -24,6 +24,7 @@ from notifier.adapters.system_texts import label
 from notifier.bootstrap import App, build
 from notifier.config import Settings, get_settings
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
+from notifier.domain.message_status import MessageStatus
 from notifier.domain.programme import Channel, step_title
 from notifier.services import family_changes
 from notifier.services.enrolment import enrol
@@ -225,7 +226,7 @@ def _due_instants(app: App, day: date) -> list[datetime]:
             set(
                 session.scalars(
                     select(Message.due_at)
-                    .where(Message.status == "scheduled")
+                    .where(Message.status == MessageStatus.SCHEDULED)
                     .where(Message.due_at.between(start, end))
                 )
             )

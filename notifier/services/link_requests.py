@@ -15,6 +15,7 @@ from notifier.bootstrap import App
 from notifier.domain.contact import lookup_email, lookup_phone
 from notifier.domain.errors import InputError
 from notifier.domain.limits import HOUR, contact_key, within
+from notifier.domain.message_status import MessageStatus
 from notifier.services.confirmation import send_confirmations
 from notifier.services.preferences import preferences_link
 from notifier.services.signup import counter_for, limits_of
@@ -79,7 +80,7 @@ def request_link(app: App, contact: str, ip: str, now: datetime) -> None:
                 language=recipient.language,
                 due_at=now,
                 expires_at=now + VALID_FOR,
-                status="scheduled",
+                status=MessageStatus.SCHEDULED,
                 body=body,
             )
             session.add(message)

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.adapters.db.base import Base, BigId, UTCDateTime, utcnow
+from notifier.domain.message_status import MessageStatus
 
 
 class Nudge(Base):
@@ -68,7 +69,7 @@ class Message(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # scheduled -> queued -> sending -> sent -> delivered | failed; or expired, cancelled,
     # suppressed (final, with a reason)
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    status: Mapped[str] = mapped_column(String(12), default=MessageStatus.SCHEDULED.value)
     reason: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider_ref: Mapped[str | None] = mapped_column(String(64))
