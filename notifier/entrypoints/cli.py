@@ -397,47 +397,46 @@ def privacy_erase(phone: str | None, email: str | None, as_json: bool) -> None:
 @click.option("--drain", is_flag=True, help="send what is due in-process, even with a broker")
 @click.option("--json", "as_json", is_flag=True)
 def tick(now_text: str | None, drain: bool, as_json: bool) -> None:
-    """Plan at NOW, then hand what is due to the channels."""
-    from notifier.services.ticking import tick as run_tick
+    """One scheduler tick at NOW: plan, hand out or send what is due, reconcile, expire, ask for
+    overdue final statuses, apply retention and erasure, alerts; the same tick as `notifier
+    scheduler` runs every minute, without the lock and the loop (for cron)."""
+    from notifier.entrypoints.scheduler import publisher_for
+    from notifier.services.scheduling import scheduler_tick
 
     app = _app()
     now = _instant(now_text)
-    if not drain and app.settings.broker_url:
-        from notifier.entrypoints.scheduler import publisher_for
-        from notifier.services.scheduling import scheduler_tick
-
-        report = scheduler_tick(app, now, publisher_for(app))
-        if as_json:
-            _emit(report.__dict__)
-        else:
-            click.echo(
-                f"{app.hours.today(now)}: {report.planned_messages} messages planned, "
-                f"{report.enqueued} handed to the workers"
-            )
-        return
-    if any(getattr(c, "name", "").startswith("outbox") for c in app.channels.values()):
+    publisher = publisher_for(app) if app.settings.broker_url and not drain else None
+    if publisher is None and any(
+        getattr(c, "name", "").startswith("outbox") for c in app.channels.values()
+    ):
         click.echo(
             f"note: no Twilio/SMTP settings for every channel: those messages go to the "
             f"local outbox ({app.settings.outbox_dir})",
             err=True,
         )
-    result = run_tick(app, now, send=True, clock=None if now_text is None else (lambda: now))
+    report = scheduler_tick(app, now, publisher, leader="notifier tick")
     summary: dict[str, Any] = {
-        "day": result.plan.day.isoformat(),
-        "families": result.plan.families,
-        "nudges": result.plan.by_status,
-        "messages_planned": result.plan.messages,
-        "sent": result.sent.by_status if result.sent else None,
+        "day": report.day,
+        "families": report.families,
+        "nudges": report.nudges,
+        "messages_planned": report.planned_messages,
+        "sent": report.sent_in_process if publisher is None else None,
+        **{k: v for k, v in report.__dict__.items()
+           if k not in ("day", "families", "nudges", "planned_messages", "sent_in_process")},
     }
     if as_json:
         _emit(summary)
-    else:
-        sent = ", ".join(f"{k} {v}" for k, v in (summary["sent"] or {}).items() if v) or "none"
-        click.echo(
-            f"{summary['day']}: {result.plan.families} families looked at, "
-            f"{result.plan.placed} nudges placed, {result.plan.messages} messages "
-            f"planned; sent: {sent}"
-        )
+        return
+    if publisher is not None:
+        click.echo(f"{report.day}: {report.planned_messages} messages planned, "
+                   f"{report.enqueued} handed to the workers")
+        return
+    sent = ", ".join(f"{k} {v}" for k, v in report.sent_in_process.items() if v) or "none"
+    click.echo(
+        f"{report.day}: {report.families} families looked at, "
+        f"{report.nudges.get('placed', 0)} nudges placed, {report.planned_messages} messages "
+        f"planned; sent: {sent}"
+    )
 
 
 @main.command()

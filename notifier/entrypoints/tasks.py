@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from celery import Celery, signals
 from kombu import Queue
-from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message
@@ -25,7 +24,7 @@ from notifier.config import get_settings
 from notifier.domain.message_status import MessageStatus
 from notifier.services.delivery import send_many
 from notifier.services.final_status import ask_final_status
-from notifier.services.reconcile import reconcile as reconcile_message
+from notifier.services.reconcile import reconcile_stuck
 
 SEND_THREADS = 16
 T = TypeVar("T")
@@ -119,39 +118,15 @@ def _reschedule(app: App, message_ids: list[int]) -> None:
         publisher.deliver(channel, [message_id], countdown=max(0.0, (due_at - now).total_seconds()))
 
 
-class _Changed(Exception):
-    """The row moved while its send was being reconciled."""
-
-
 @celery_app.task(name=RECONCILE, acks_late=True, ignore_result=True)
 def reconcile(message_id: int) -> str:
-    """Reconcile a stuck send, if it still is one when this task runs.
-
-    A reconcile task can wait in the queue (and the sweeper hands a stuck row over at every
-    tick until one runs). By then the row may have been requeued and claimed again: that new
-    send may be on its way to the provider, and finding nothing there yet would send it a third
-    time. So a row touched within ``stuck_after_seconds`` is left alone. And a status callback
-    may commit while the provider is being asked: the decision is only written if the row is
-    still as it was read (checked under its lock), else it is dropped.
-    """
+    """Reconcile a stuck send, if it still is one when this task runs (services/reconcile.py
+    says how: the guards against a send in flight and a row changed meanwhile are there)."""
     app = _app()
     provider: Any = app.channels.get("sms")
     lookup = provider if hasattr(provider, "sent_since") else None
-    now = app.now()
-    row = select(Message.status, Message.updated_at).where(Message.id == message_id)
-    try:
-        with unit_of_work(app.factory) as session:
-            seen = session.execute(row).first()
-            if seen is None or seen.status != MessageStatus.SENDING:
-                return "not sending"
-            if seen.updated_at > now - timedelta(seconds=app.settings.stuck_after_seconds):
-                return "in flight"
-            status = reconcile_message(session, message_id, lookup, now)
-            with session.no_autoflush:
-                if session.execute(row.with_for_update()).first() != seen:
-                    raise _Changed
-    except _Changed:
-        return "changed meanwhile"
+    stuck_after = timedelta(seconds=app.settings.stuck_after_seconds)
+    status = reconcile_stuck(app.factory, message_id, lookup, app.now(), stuck_after)
     if status == MessageStatus.QUEUED:
         with unit_of_work(app.factory) as session:
             channel = session.get(Message, message_id).channel  # type: ignore[union-attr]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.adapters.channels.twilio_sms import SentSms
+from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Message, Recipient
 from notifier.adapters.logs import get_logger
 from notifier.domain.message_status import MessageStatus
@@ -57,3 +59,40 @@ def _decide(session: Session, message: Message, provider: SentLookup | None, now
         message.reason = "reconciled: the provider had not accepted it; sending again"
     message.updated_at = now
     return message.status
+
+
+class _Changed(Exception):
+    """The row moved while its send was being reconciled."""
+
+
+def reconcile_stuck(
+    factory: sessionmaker[Session],
+    message_id: int,
+    provider: SentLookup | None,
+    now: datetime,
+    stuck_after: timedelta,
+) -> str:
+    """Reconcile a stuck send, if it still is one: the one path for the Celery task and the
+    in-process tick alike.
+
+    A reconcile can wait (in the queue, or behind a slow tick). By then the row may have been
+    requeued and claimed again: that new send may be on its way to the provider, and finding
+    nothing there yet would send it a third time. So a row touched within ``stuck_after`` is
+    left alone ("in flight"). And a status callback may commit while the provider is being
+    asked: the decision is only written if the row is still as it was read (checked under its
+    lock), else it is dropped ("changed meanwhile")."""
+    row = select(Message.status, Message.updated_at).where(Message.id == message_id)
+    try:
+        with unit_of_work(factory) as session:
+            seen = session.execute(row).first()
+            if seen is None or seen.status != MessageStatus.SENDING:
+                return "not sending"
+            if seen.updated_at > now - stuck_after:
+                return "in flight"
+            status = reconcile(session, message_id, provider, now)
+            with session.no_autoflush:
+                if session.execute(row.with_for_update()).first() != seen:
+                    raise _Changed
+    except _Changed:
+        return "changed meanwhile"
+    return status

@@ -26,7 +26,7 @@ from notifier.services.alerts import (
 from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
 from notifier.services.publishing import current_programme
-from notifier.services.reconcile import reconcile
+from notifier.services.reconcile import reconcile_stuck
 from notifier.services.review_reminders import remind_reviews
 
 BODY_RETENTION = timedelta(days=30)
@@ -46,6 +46,9 @@ class Publisher(Protocol):
 
 @dataclass
 class TickReport:
+    day: str = ""  # the Dutch day planned
+    families: int = 0  # families the planner looked at
+    nudges: dict[str, int] = field(default_factory=dict)  # the planner's decisions by status
     planned_messages: int = 0
     enqueued: int = 0
     requeued: int = 0
@@ -65,9 +68,9 @@ def scheduler_tick(
     report = TickReport()
     with unit_of_work(app.factory) as session:
         version_id, programme = current_programme(session)
-        report.planned_messages = plan(
-            session, programme, version_id, now, hours=app.hours, cap=app.cap
-        ).messages
+        planned = plan(session, programme, version_id, now, hours=app.hours, cap=app.cap)
+    report.day, report.families = planned.day.isoformat(), planned.families
+    report.nudges, report.planned_messages = dict(planned.by_status), planned.messages
     with unit_of_work(app.factory) as session:
         report.expired = expire_overdue(session, now)
         asking = final_status.due_for_asking(
@@ -144,9 +147,9 @@ def reconcile_in_process(app: App, now: datetime) -> int:
         )
     provider = app.channels.get("sms")
     lookup = provider if hasattr(provider, "sent_since") else None
+    stuck_after = timedelta(seconds=app.settings.stuck_after_seconds)
     for message_id in stuck:
-        with unit_of_work(app.factory) as session:
-            reconcile(session, message_id, lookup, now)  # type: ignore[arg-type]
+        reconcile_stuck(app.factory, message_id, lookup, now, stuck_after)  # type: ignore[arg-type]
     return len(stuck)
 
 

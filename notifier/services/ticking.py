@@ -1,4 +1,6 @@
-"""One tick: plan today in one unit of work, then send what is due (in-process without a broker)."""
+"""Plan today in one unit of work, then send what is due in-process: the planning and sending
+half of the scheduler's tick, for the demo's simulated days and for tests. Operators run the
+whole tick (`notifier tick`, `notifier scheduler`: services/scheduling.py)."""
 
 from __future__ import annotations
 
