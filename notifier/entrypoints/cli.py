@@ -590,9 +590,10 @@ def report(start: str, end: str, as_csv: bool, out: Path | None, as_json: bool) 
 def demo(months: int, language: str, as_json: bool, serve: bool, host: str, port: int) -> None:
     """Sample families through ~30 months of simulated time, on SQLite and the local outbox."""
     from notifier.adapters.system_texts import label
+    from notifier.bootstrap import build
     from notifier.services.demo import demo_admin, demo_settings, run_demo
 
-    report = run_demo(months=months, language=language, until_today=serve,
+    report = run_demo(build, months=months, language=language, until_today=serve,
                       progress=lambda line: click.echo(line, err=True))
     if as_json:
         _emit(report.as_dict())
@@ -602,12 +603,11 @@ def demo(months: int, language: str, as_json: bool, serve: bool, host: str, port
         return
     import uvicorn
 
-    from notifier.bootstrap import build
     from notifier.config import get_settings
     from notifier.entrypoints.web.app import create_app
 
     settings = get_settings()
-    email, password = demo_admin(settings)
+    email, password = demo_admin(build, settings)
     click.echo(label("demo", "serve", language, url=f"http://{host}:{port}", email=email,
                      password=password))
     uvicorn.run(create_app(build(demo_settings(settings))), host=host, port=port,

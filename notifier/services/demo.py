@@ -21,13 +21,13 @@ from sqlalchemy import select
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Message, Nudge
 from notifier.adapters.system_texts import label
-from notifier.bootstrap import App, build
 from notifier.config import Settings, get_settings
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
 from notifier.domain.message_status import MessageStatus
 from notifier.domain.programme import Channel, step_title
 from notifier.services import family_changes
 from notifier.services.enrolment import enrol
+from notifier.services.ports import Runtime
 from notifier.services.publishing import current_programme
 from notifier.services.scheduling import record_tick
 from notifier.services.setup import upgrade_database
@@ -168,6 +168,7 @@ def demo_settings(base: Settings) -> Settings:
 
 
 def run_demo(
+    build: Callable[[Settings], Runtime],
     months: int = 30,
     start: date | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -219,7 +220,7 @@ def run_demo(
     return report
 
 
-def _due_instants(app: App, day: date) -> list[datetime]:
+def _due_instants(app: Runtime, day: date) -> list[datetime]:
     start, end = app.hours.local(day, time(0, 0)), app.hours.local(day, time(23, 59))
     with unit_of_work(app.factory) as session:
         return sorted(
@@ -233,7 +234,7 @@ def _due_instants(app: App, day: date) -> list[datetime]:
         )
 
 
-def _enrol_samples(app: App, start: date) -> list[str]:
+def _enrol_samples(app: Runtime, start: date) -> list[str]:
     ids = []
     with unit_of_work(app.factory) as session:
         _, programme = current_programme(session)
@@ -255,7 +256,7 @@ def _enrol_samples(app: App, start: date) -> list[str]:
     return ids
 
 
-def _birth_days(app: App, ids: list[str], start: date) -> dict[str, date]:
+def _birth_days(app: Runtime, ids: list[str], start: date) -> dict[str, date]:
     days = {}
     for sample, public_id in zip(SAMPLES, ids, strict=True):
         if sample.due_in is not None and sample.born_after_due is not None:
@@ -263,14 +264,14 @@ def _birth_days(app: App, ids: list[str], start: date) -> dict[str, date]:
     return days
 
 
-def _report_birth(app: App, public_id: str, day: date, weeks: int | None) -> None:
+def _report_birth(app: Runtime, public_id: str, day: date, weeks: int | None) -> None:
     now = app.hours.local(day, time(8, 0))
     with unit_of_work(app.factory) as session:
         family = family_changes.get_family(session, public_id)
         family_changes.report_birth(session, family, day, day, now, weeks, source="sms")
 
 
-def _family_report(app: App, sample: Sample, public_id: str, language: str) -> FamilyReport:
+def _family_report(app: Runtime, sample: Sample, public_id: str, language: str) -> FamilyReport:
     """What one family received and why the rest was not sent, in words a CJG colleague reads:
     each step by its title, each reason in plain words."""
     report = FamilyReport(sample.label.get(language, sample.label["nl"]), public_id)
@@ -308,7 +309,7 @@ def _family_report(app: App, sample: Sample, public_id: str, language: str) -> F
 
 
 def _sent_line(
-    app: App, n: Nudge, sent: list[Message], title: str, enrolled: date, language: str, cap: int
+    app: Runtime, n: Nudge, sent: list[Message], title: str, enrolled: date, language: str, cap: int
 ) -> str:
     zone = app.hours.zone
     at = min(m.sent_at or m.due_at for m in sent).astimezone(zone)
@@ -340,7 +341,7 @@ def _reason(reason: str, language: str, cap: int, *, before_enrolment: bool = Fa
 DEMO_ADMIN = "demo-beheer@cjg.example"
 
 
-def demo_admin(settings: Settings) -> tuple[str, str]:
+def demo_admin(build: Callable[[Settings], Runtime], settings: Settings) -> tuple[str, str]:
     """An administrator account on the demo database, with a fresh password (printed to whoever
     ran the demo, and valid only there): the staff pages open on the simulated delivery."""
     app = build(demo_settings(settings))

@@ -14,7 +14,6 @@ from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.record_tables import LAST_TICK
 from notifier.adapters.db.tables import Message, PlannerState
 from notifier.adapters.logs import get_logger
-from notifier.bootstrap import App
 from notifier.domain.message_status import FINAL, MessageStatus
 from notifier.services import dispatch, final_status, privacy
 from notifier.services.alerts import (
@@ -25,6 +24,7 @@ from notifier.services.alerts import (
 )
 from notifier.services.delivery import drain, expire_overdue
 from notifier.services.planning import plan
+from notifier.services.ports import Runtime
 from notifier.services.publishing import current_programme
 from notifier.services.reconcile import reconcile_stuck
 from notifier.services.review_reminders import remind_reviews
@@ -63,7 +63,7 @@ class TickReport:
 
 
 def scheduler_tick(
-    app: App, now: datetime, publisher: Publisher | None, leader: str = ""
+    app: Runtime, now: datetime, publisher: Publisher | None, leader: str = ""
 ) -> TickReport:
     report = TickReport()
     with unit_of_work(app.factory) as session:
@@ -100,7 +100,7 @@ def scheduler_tick(
     return report
 
 
-def run_alerts(app: App, now: datetime) -> int:
+def run_alerts(app: Runtime, now: datetime) -> int:
     """Evaluate the alert rules; admins are emailed through the App's email channel."""
     with unit_of_work(app.factory) as session:
         recipients = alert_recipients(session, app.settings.alert_recipients)
@@ -109,7 +109,7 @@ def run_alerts(app: App, now: datetime) -> int:
     return len(sent)
 
 
-def run_review_reminder(app: App, now: datetime) -> int:
+def run_review_reminder(app: Runtime, now: datetime) -> int:
     """Once a day: tell the authors which steps are past their review date."""
     with unit_of_work(app.factory) as session:
         _, programme = current_programme(session)
@@ -118,7 +118,7 @@ def run_review_reminder(app: App, now: datetime) -> int:
     return len(sent.steps) if sent else 0
 
 
-def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) -> None:
+def _publish(app: Runtime, now: datetime, publisher: Publisher, report: TickReport) -> None:
     with unit_of_work(app.factory) as session:  # committed before publishing: never lost
         due = dispatch.enqueue_due(session, now)
     for channel, batches in dispatch.by_channel(due, BATCH).items():
@@ -139,7 +139,7 @@ def _publish(app: App, now: datetime, publisher: Publisher, report: TickReport) 
     report.requeued, report.reconciling = len(lost), len(stuck)
 
 
-def reconcile_in_process(app: App, now: datetime) -> int:
+def reconcile_in_process(app: Runtime, now: datetime) -> int:
     """Without a broker: resolve stuck sends here."""
     with unit_of_work(app.factory) as session:
         stuck = dispatch.stuck_sending(

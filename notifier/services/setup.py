@@ -6,11 +6,11 @@ from datetime import date
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.migrate import upgrade
-from notifier.bootstrap import App
+from notifier.services.ports import Runtime
 from notifier.services.publishing import Published, current_version, load_checked, publish
 
 
-def upgrade_database(app: App) -> Published | None:
+def upgrade_database(app: Runtime) -> Published | None:
     """Migrate to head; publish the shipped default programme when none is published yet."""
     upgrade(app.settings.database_url)
     with unit_of_work(app.factory) as session:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from notifier.adapters.db.engine import unit_of_work
-from notifier.bootstrap import App
 from notifier.services.delivery import DrainResult, drain
 from notifier.services.planning import PlanResult, plan
+from notifier.services.ports import Runtime
 from notifier.services.publishing import current_programme
 
 
@@ -22,7 +22,7 @@ class TickResult:
 
 
 def tick(
-    app: App, now: datetime, *, send: bool, clock: Callable[[], datetime] | None = None
+    app: Runtime, now: datetime, *, send: bool, clock: Callable[[], datetime] | None = None
 ) -> TickResult:
     with unit_of_work(app.factory) as session:
         version_id, programme = current_programme(session)
