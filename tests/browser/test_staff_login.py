@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, assert_accessible
+from tests.browser.conftest import Live, assert_accessible, second_step
 from tests.integration.staff_support import PASSWORD, add_user
 
 
@@ -26,6 +26,9 @@ def test_staff_sign_in_wrong_then_right_then_out(live: Live, page: Page) -> None
 
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", name="Inlogcode uit uw authenticator-app")).to_be_visible()
+    assert_accessible(page)
+    second_step(page, "anna@cjg.example")
     expect(page).to_have_url(f"{live.url}/staff/audit")
     expect(page.get_by_role("heading", name="Auditlog")).to_be_visible()
     expect(page.get_by_role("cell", name="login", exact=True)).to_be_visible()

@@ -1,5 +1,6 @@
 """Staff accounts for administrators (/staff/users): create, disable or enable, change a role,
-set a temporary password, sign out everywhere, reset the second factor. Every change goes through ``services.staff_accounts`` and is audited."""
+set a temporary password, sign out everywhere, reset the second factor. Every change goes
+through ``services`` and is audited."""
 
 from __future__ import annotations
 
