@@ -37,6 +37,7 @@ from notifier.domain.programme import Programme
 from notifier.domain.retention import TEXT_RETENTION, erase_due, longest_span_days
 from notifier.domain.timing import AMSTERDAM
 from notifier.services import consent
+from notifier.services.erasure_texts import scrub_message_reasons
 
 KEEP_AFTER_LOSS = "privacy.keep_after_loss"  # the event a family records to keep its data
 
@@ -204,6 +205,7 @@ def _anonymise_events(session: Session, condition: Any) -> int:
 
 def _erase_recipient(session: Session, recipient: Recipient) -> Erased:
     erased = Erased(recipients=1)
+    scrub_message_reasons(session, recipient)
     erased.messages_anonymised = _anonymise_messages(session, Message.recipient_id == recipient.id)
     erased.events_anonymised = _anonymise_events(session, Event.recipient_id == recipient.id)
     replies = session.execute(
