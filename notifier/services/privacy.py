@@ -26,6 +26,7 @@ from notifier.adapters.db.tables import (
     Event,
     Family,
     InboundMessage,
+    InboundReceipt,
     Message,
     PlannerState,
     Recipient,
@@ -354,7 +355,11 @@ def _asked_to_keep(session: Session, family_id: int) -> bool:
 
 
 def remove_old_replies(session: Session, now: datetime) -> int:
-    """SMS replies kept for staff lose their text and number after 30 days."""
+    """SMS replies kept for staff lose their text and number after 30 days; the MessageSids
+    kept against Twilio's retries (``inbound_receipts``) go too."""
+    session.execute(
+        delete(InboundReceipt).where(InboundReceipt.received_at < now - TEXT_RETENTION)
+    )
     result = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < now - TEXT_RETENTION)

@@ -212,3 +212,19 @@ def test_a_replayed_inbound_sms_is_handled_once_and_answered_once(web, body):
     else:
         assert withdrawn == [] and len(kept) == 1 and kept[0].provider_ref == sid
     assert post(web, body)[0], "another message (another sid) is handled as usual"
+
+
+def test_the_kept_message_sids_go_after_30_days(web):
+    from datetime import UTC, datetime
+
+    from notifier.adapters.db.tables import InboundReceipt
+    from notifier.services.privacy import remove_old_replies
+
+    app, _ = web
+    confirmed_family(web)
+    with unit_of_work(app.factory) as session:
+        assert len(session.scalars(select(InboundReceipt)).all()) == 1
+        remove_old_replies(session, datetime.now(UTC) + timedelta(days=29))
+        assert len(session.scalars(select(InboundReceipt)).all()) == 1
+        remove_old_replies(session, datetime.now(UTC) + timedelta(days=31))
+        assert session.scalars(select(InboundReceipt)).all() == []
