@@ -171,7 +171,11 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> SignI
             user.failed_logins = 0
             audit.record(session, None, "login.lockout", user.email)
         return SignIn(None, WRONG)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    from notifier.services.second_factor import required  # (imports this module)
+
+    if not required(user):  # else the count goes on until the code is right too: a known
+        user.failed_logins = 0  # password must not buy fresh guesses at the code
+    user.locked_until, user.last_login_at = None, now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, user, "login", user.email)

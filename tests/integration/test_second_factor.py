@@ -138,3 +138,20 @@ def test_an_admin_resets_a_lost_authenticator(app):
     assert answer.status_code == 303
     _, location = password_step(app)
     assert location == "/staff/login/authenticator"
+
+
+def test_typing_the_password_again_does_not_buy_new_guesses_at_the_code(app):
+    secret, _ = enrolled_admin(app)
+    right = next_code(secret)
+    guesses = iter(g for g in (f"{n:06d}" for n in range(100, 200)) if g != right)
+    for _ in range(4):
+        client, location = password_step(app)
+        assert post_code(client, location, next(guesses)).status_code == 401
+    client, location = password_step(app)  # the fifth wrong code in all
+    assert post_code(client, location, next(guesses)).status_code == 401
+    assert post_code(client, location, right).status_code == 401, "locked: even the right code"
+    again = client_for(app)
+    token = csrf_of(again.get("/staff/login").text)
+    refused = again.post("/staff/login", data={"email": EMAIL, "password": PASSWORD,
+                                               "csrf_token": token})
+    assert refused.status_code == 401, "and the password form says so too"
