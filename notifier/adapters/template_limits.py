@@ -6,8 +6,8 @@ internals or changing lists and dicts. On top of it, per render:
 
 - ``range`` gives at most ``MAX_RANGE`` numbers; all loops together run at most
   ``MAX_ITERATIONS`` times (every ``{% for %}`` is wrapped at parse time);
-- calls (macros, methods, ``loop(...)``) are counted too, and numbers passed to filters and
-  methods (widths, counts) are capped;
+- calls (macros, methods, ``loop(...)``) are counted too and nest at most ``MAX_DEPTH`` deep,
+  and numbers passed to filters and methods (widths, counts) are capped;
 - ``*``, ``**``, ``+``, ``%`` and ``~`` refuse results longer than ``MAX_TEXT``;
 - the output stops at ``MAX_OUTPUT`` characters and the whole render at ``MAX_SECONDS``;
 - ``namespace`` and ``lipsum`` (the only ways to grow a value across loop turns, or to make
@@ -39,6 +39,7 @@ MAX_TEXT = 20_000  # characters (or items) of any value made while rendering
 MAX_OUTPUT = 20_000  # characters of the rendered text
 MAX_SECONDS = 1.0
 MAX_EXPONENT = 64
+MAX_DEPTH = 30  # calls within calls (macros calling macros, recursive loops)
 
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{5,})|\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
 _HIDDEN = "_ks_limit_"
@@ -59,6 +60,7 @@ def _refuse(what: str) -> TemplateTooCostly:
 class _Budget:
     deadline: float
     spent: int = 0
+    depth: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def spend(self) -> None:
@@ -237,4 +239,13 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                 _check_args([bound_to])
             if getattr(__obj, "__name__", "") == "replace" and len(args) >= 2:
                 _replace_size(bound_to or "", args[0], args[1])
-        return _sized(super().call(__context, __obj, *args, **kwargs))
+        budget = _BUDGET.get()
+        if budget is None:
+            return _sized(super().call(__context, __obj, *args, **kwargs))
+        budget.depth += 1
+        try:
+            if budget.depth > MAX_DEPTH:
+                raise _refuse(f"meer dan {MAX_DEPTH} aanroepen in elkaar")
+            return _sized(super().call(__context, __obj, *args, **kwargs))
+        finally:
+            budget.depth -= 1

@@ -70,9 +70,7 @@ def test_a_template_that_would_burn_the_cpu_is_refused_on_save_quickly(app, auth
     answer, seconds = save(author, WEAPONS[weapon])
     assert answer.status_code == 422, answer.text
     assert seconds < 2.0, f"{weapon}: refused after {seconds:.2f} s"
-    assert "niet opgeslagen" in answer.text
-    if weapon != "recursive loop":  # that one is stopped by Python's recursion limit
-        assert "te veel rekenwerk" in answer.text
+    assert "niet opgeslagen" in answer.text and "te veel rekenwerk" in answer.text
     assert saved_text(app) == before, "nothing was saved"
     client, _, _ = author
     assert client.get("/healthz").status_code == 200
@@ -95,6 +93,6 @@ def test_an_ordinary_template_still_saves_and_previews(app, author):
 def test_a_costly_template_that_reached_a_programme_is_refused_quickly_when_sent(weapon):
     renderer = Renderer({"nl": {"x.sms": WEAPONS[weapon]}})
     started = time.monotonic()
-    with pytest.raises((TemplateTooCostly, RecursionError)):
+    with pytest.raises(TemplateTooCostly):
         renderer.sms("nl", "x.sms", {"link": "https://x.example/k/1"})
     assert time.monotonic() - started < 2.0
