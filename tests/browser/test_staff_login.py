@@ -55,6 +55,8 @@ def test_a_new_admin_sets_up_the_authenticator_and_keeps_the_recovery_codes(
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name="Stel uw authenticator-app in")).to_be_visible()
+    qr = page.get_by_role("img", name="QR-code met de sleutel voor uw authenticator-app")
+    expect(qr).to_be_visible()
     assert_accessible(page)
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code die de app nu laat zien (6 cijfers)").fill("000000")

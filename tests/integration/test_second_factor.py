@@ -45,6 +45,7 @@ def enrolled_admin(app):
     page = client.get(location).text
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
     assert "otpauth://totp/" in page
+    assert '<svg' in page and 'class="segno"' in page, "the QR code of the key"
     answer = post_code(client, location, pyotp.TOTP(secret).now())
     assert answer.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", answer.text)

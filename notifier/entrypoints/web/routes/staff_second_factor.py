@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.tables import StaffUser
@@ -102,9 +103,11 @@ def _enrol_page(
     request: Request, user: StaffUser, error: str | None = None, status_code: int = 200
 ) -> Response:
     secret = second_factor.enrolment_secret(user)
+    uri = second_factor.provisioning_uri(user, secret)
     context = {
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "uri": second_factor.provisioning_uri(user, secret),
+        "uri": uri,
+        "qr": Markup(second_factor.qr_svg(uri)),  # nosec B704: SVG made by segno from our URI
         "error": error,
     }
     return render(request, "staff/login_authenticator.html", context, status_code=status_code)
