@@ -53,3 +53,24 @@ class LocalWindowCounter:
             slot = (name, key, window_seconds, window)
             self.counts[slot] = self.counts.get(slot, 0) + 1
             return self.counts[slot]
+
+
+def forget(url: str | None, fragments: list[str]) -> int:
+    """Delete every key whose name holds one of ``fragments`` (an erased number or address,
+    or its keyed digest); returns how many. Nothing to do without Redis."""
+    if not url or not url.startswith(("redis://", "rediss://", "unix://")):
+        return 0
+    client = redis.Redis.from_url(url)
+    try:
+        doomed = {
+            key
+            for fragment in fragments
+            for key in client.scan_iter(match=f"*{_glob_escape(fragment)}*", count=1000)
+        }
+        return int(client.delete(*doomed)) if doomed else 0
+    finally:
+        client.close()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)

@@ -1,4 +1,5 @@
-"""Jinja2 rendering of message templates in a sandbox with StrictUndefined.
+"""Jinja2 rendering of message templates in a sandbox with StrictUndefined, and with limits on
+loops, size and time (``template_limits``): a template is staff-written input.
 
 An email template is ``Subject: ...``, a blank line, then plain-text paragraphs; the HTML part
 is generated from that text, so a message is never written twice.
@@ -14,6 +15,7 @@ from typing import Any
 from jinja2 import DictLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.adapters.template_limits import LimitedSandbox
 from notifier.domain.errors import InputError
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
@@ -27,10 +29,11 @@ class Email:
 
 
 def environment(templates: dict[str, dict[str, str]]) -> SandboxedEnvironment:
+    """Staff write these templates: rendered with limits on loops, size and time."""
     sources = {
         f"{lang}/{name}": src for lang, names in templates.items() for name, src in names.items()
     }
-    return SandboxedEnvironment(
+    return LimitedSandbox(
         loader=DictLoader(sources),
         undefined=StrictUndefined,
         autoescape=False,

@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 CONFIRM_WITHIN = timedelta(days=7)  # after this an unconfirmed sign-up is deleted
 CODE_DIGITS = 6
 MAX_FAILED_ATTEMPTS = 5  # then the code is void and a new one must be asked for
+MAX_FAILED_PER_NUMBER = 10  # wrong codes for one number within NUMBER_WINDOW, over all requests
+NUMBER_WINDOW = timedelta(days=1)
+CODE_MARK = "######"  # where the code goes in the stored text; filled in only when sent
 
 _CODE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
 

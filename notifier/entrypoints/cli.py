@@ -370,21 +370,19 @@ def privacy_export(phone: str | None, email: str | None, out: Path | None) -> No
 @click.option("--json", "as_json", is_flag=True)
 def privacy_erase(phone: str | None, email: str | None, as_json: bool) -> None:
     """Erase the person with this number or address; delivery statistics stay, anonymous."""
-    from notifier.adapters.db.engine import unit_of_work
-    from notifier.services.privacy import erase_person
+    from notifier.services.erasure_copies import erase_everywhere
 
     person = _person(phone, email)
     app = _app()
-    with unit_of_work(app.factory) as session:
-        erased = erase_person(
-            session,
-            **person,
-            regions=app.settings.phone_regions,
-            now=datetime.now(UTC),
-            source="staff",
-        )
+    done = erase_everywhere(app, **person, now=datetime.now(UTC), source="staff")
+    erased = done.erased
     if as_json:
-        _emit(erased.__dict__)
+        copies = {
+            "rows_scrubbed": done.rows_scrubbed,
+            "redis_keys_deleted": done.redis_keys_deleted,
+            "outbox_files_deleted": done.outbox_files_deleted,
+        }
+        _emit({**erased.__dict__, **copies})
     else:
         click.echo(
             f"erased {erased.recipients} caregiver(s) and {erased.families} family(ies); "

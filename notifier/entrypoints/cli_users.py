@@ -76,3 +76,35 @@ def users_disable(email: str) -> None:
         user = find_user(session, email)
         disable_user(session, user)
         click.echo(f"disabled {user.email}")
+
+
+@users.command("signout")
+@click.option("--email", required=True)
+def users_signout(email: str) -> None:
+    """Sign an account out everywhere: every open session ends at once (e.g. a lost laptop)."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.bootstrap import build
+    from notifier.services.staff_accounts import find_user
+    from notifier.services.staff_sessions import sign_out_everywhere
+
+    app = build()
+    with unit_of_work(app.factory) as session:
+        user = find_user(session, email)
+        ended = sign_out_everywhere(session, user)
+        click.echo(f"signed out {user.email} everywhere ({ended} open sessions ended)")
+
+
+@users.command("reset-second-factor")
+@click.option("--email", required=True)
+def users_reset_second_factor(email: str) -> None:
+    """Clear a lost authenticator: the next sign-in sets up a new one (sessions end too)."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.bootstrap import build
+    from notifier.services.second_factor import reset
+    from notifier.services.staff_accounts import find_user
+
+    app = build()
+    with unit_of_work(app.factory) as session:
+        user = find_user(session, email)
+        reset(session, user, None)
+        click.echo(f"second factor of {user.email} cleared; it is set up again at next sign-in")

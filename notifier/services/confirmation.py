@@ -11,11 +11,11 @@ transaction; ``send_confirmations`` sends them right after the commit. If that s
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from notifier.adapters import system_texts
@@ -23,11 +23,12 @@ from notifier.adapters.db.tables import Confirmation, Family, Message, Recipient
 from notifier.adapters.tokens import Tokens
 from notifier.bootstrap import App
 from notifier.domain.confirmation import (
+    CODE_MARK,
     CONFIRM_WITHIN,
+    MAX_FAILED_PER_NUMBER,
+    NUMBER_WINDOW,
     clean_code,
-    code_digest,
     code_matches,
-    new_code,
     still_open,
     usable_code,
 )
@@ -60,7 +61,6 @@ def start_confirmation(
     secret: str,
     public_url: str,
     recipients: Sequence[Recipient] | None = None,
-    randbelow: Callable[[int], int] = secrets.randbelow,
 ) -> list[int]:
     """Ask each recipient (or the given ones) to confirm every channel still pending; a new
     request voids the open one for that channel. Returns the outbox ids to send."""
@@ -71,9 +71,7 @@ def start_confirmation(
         for channel in consent.CHANNELS:
             if consent.consent_of(recipient, channel) != "pending":
                 continue
-            message = _request(
-                session, recipient, channel, now, secret, public_url, location, randbelow
-            )
+            message = _request(session, recipient, channel, now, secret, public_url, location)
             ids.append(message.id)
     return ids
 
@@ -86,7 +84,6 @@ def _request(
     secret: str,
     public_url: str,
     location: object,
-    randbelow: Callable[[int], int],
 ) -> Message:
     session.execute(
         update(Confirmation)
@@ -105,9 +102,9 @@ def _request(
     )
     context: dict[str, object] = {"cjg": location, "parent_name": recipient.first_name}
     if channel == "sms":
-        code = new_code(randbelow)
-        request.code_digest = code_digest(secret, request.public_id, code)
-        body = system_texts.sms(CONFIRM_STEP, recipient.language, {**context, "code": code})
+        # The code is made when the text is sent (``system_messages.fill_in_code``): the
+        # stored body holds only a mark, the database only the code's keyed digest.
+        body = system_texts.sms(CONFIRM_STEP, recipient.language, {**context, "code": CODE_MARK})
     else:
         token = Tokens(secret).make(CONFIRM, {"c": request.public_id})
         path = CONFIRM_PATH.get(recipient.language, CONFIRM_PATH["nl"])
@@ -155,11 +152,14 @@ def confirm_by_code(
     session: Session, phone: str, code: str, now: datetime, *, secret: str
 ) -> Confirmed:
     """The code typed on the website, with the number it was sent to (E.164). A wrong code
-    counts against that request; after 5 wrong tries it is void and a new one is needed."""
+    counts against that request; after 5 wrong tries it is void and a new one is needed. A
+    number with 10 wrong tries in a day (over new sign-ups too) takes no code for that day."""
     plain = clean_code(code)
     if plain is None:
         raise InputError("the code is the 6 digits from the text message", "code")
     found = Confirmed(False)
+    if _failures_for_number(session, phone, now) >= MAX_FAILED_PER_NUMBER:
+        return found
     for request, recipient in _open_requests(session, "sms", now, Recipient.phone == phone):
         if not usable_code(request.failed_attempts):
             continue
@@ -170,6 +170,17 @@ def confirm_by_code(
         else:
             request.failed_attempts += 1
     return found
+
+
+def _failures_for_number(session: Session, phone: str, now: datetime) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Confirmation.failed_attempts), 0))
+        .join(Recipient, Recipient.id == Confirmation.recipient_id)
+        .where(Recipient.phone == phone)
+        .where(Confirmation.channel == "sms")
+        .where(Confirmation.created_at > now - NUMBER_WINDOW)
+    )
+    return int(total or 0)
 
 
 def confirm_by_reply(session: Session, phone: str, now: datetime) -> list[Recipient]:

@@ -214,7 +214,7 @@ def _prepare_claimed(
     in_force: frozenset[str] | None = None,
 ) -> OutgoingMessage | str:
     if is_system_message(message):  # a confirmation: its own checks, no programme step
-        return prepare_system(session, message, ctx.public_url, now)
+        return prepare_system(session, message, ctx.public_url, now, ctx.tokens.secret)
     hours = ctx.hours
     family = session.get(Family, message.family_id) if message.family_id else None
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None

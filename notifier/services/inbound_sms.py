@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifier.adapters import system_texts
-from notifier.adapters.db.tables import Family, InboundMessage, Recipient
+from notifier.adapters.db.tables import Family, InboundMessage, InboundReceipt, Recipient
 from notifier.domain.errors import InputError
 from notifier.domain.keywords import Command, Reply, parse
 from notifier.domain.programme import Programme
@@ -52,6 +53,10 @@ def handle_inbound(
     today: date,
     provider_ref: str | None = None,
 ) -> InboundAnswer:
+    if provider_ref and not first_delivery(session, provider_ref, now):
+        # Twilio retried a webhook it thought failed: the first delivery did the work and
+        # answered; this one changes nothing and answers nothing.
+        return InboundAnswer("", "nl", "", "duplicate")
     reply = parse(body)
     recipients = list(
         session.scalars(
@@ -80,6 +85,19 @@ def handle_inbound(
         )
     text = system_texts.sms(name, language, {"cjg": cjg, **extra})
     return InboundAnswer(text, language, reply.command.value, outcome)
+
+
+def first_delivery(session: Session, message_sid: str, now: datetime) -> bool:
+    """Record that this MessageSid is being handled; False if it was (or is being) already.
+    The primary key decides, so two deliveries at the same moment cannot both pass."""
+    if session.get(InboundReceipt, message_sid[:64]) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(InboundReceipt(message_sid=message_sid[:64], received_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _active(recipients: list[Recipient]) -> list[Family]:

@@ -26,6 +26,7 @@ from notifier.adapters.db.tables import (
     Event,
     Family,
     InboundMessage,
+    InboundReceipt,
     Message,
     PlannerState,
     Recipient,
@@ -37,6 +38,7 @@ from notifier.domain.programme import Programme
 from notifier.domain.retention import TEXT_RETENTION, erase_due, longest_span_days
 from notifier.domain.timing import AMSTERDAM
 from notifier.services import consent
+from notifier.services.erasure_texts import scrub_message_reasons
 
 KEEP_AFTER_LOSS = "privacy.keep_after_loss"  # the event a family records to keep its data
 
@@ -204,6 +206,7 @@ def _anonymise_events(session: Session, condition: Any) -> int:
 
 def _erase_recipient(session: Session, recipient: Recipient) -> Erased:
     erased = Erased(recipients=1)
+    scrub_message_reasons(session, recipient)
     erased.messages_anonymised = _anonymise_messages(session, Message.recipient_id == recipient.id)
     erased.events_anonymised = _anonymise_events(session, Event.recipient_id == recipient.id)
     replies = session.execute(
@@ -352,7 +355,11 @@ def _asked_to_keep(session: Session, family_id: int) -> bool:
 
 
 def remove_old_replies(session: Session, now: datetime) -> int:
-    """SMS replies kept for staff lose their text and number after 30 days."""
+    """SMS replies kept for staff lose their text and number after 30 days; the MessageSids
+    kept against Twilio's retries (``inbound_receipts``) go too."""
+    session.execute(
+        delete(InboundReceipt).where(InboundReceipt.received_at < now - TEXT_RETENTION)
+    )
     result = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < now - TEXT_RETENTION)

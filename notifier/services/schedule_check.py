@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from notifier.adapters.renderer import environment, split_email
 from notifier.adapters.schedule_files import LoadedProgramme, load_programme
+from notifier.adapters.template_limits import TemplateTooCostly
 from notifier.domain.context import (
     LOCATION_FIELDS,
     OFFER_FIELDS,
@@ -251,7 +252,9 @@ def check_template(
     for context in sample_contexts(step_key, lang, location, offers):
         try:
             rendered = env.get_template(f"{lang}/{name}").render(context)
-        except (TemplateError, SecurityError, TypeError, ValueError) as exc:
+        except TemplateTooCostly as exc:  # a template as a weapon: refused in plain Dutch
+            return [error(path, _lineno(exc), str(exc))]
+        except (TemplateError, SecurityError, TypeError, ValueError, RecursionError) as exc:
             return [error(path, _lineno(exc), f"template does not render: {exc}")]
         if channel is Channel.EMAIL:
             try:

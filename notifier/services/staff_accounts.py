@@ -15,6 +15,7 @@ from notifier.adapters.passwords import hash_password, needs_rehash, verify_pass
 from notifier.domain.errors import InputError, NotFound
 from notifier.domain.roles import parse_role
 from notifier.services import audit
+from notifier.services.staff_sessions import revoke_all
 
 MIN_PASSWORD = 12
 MAX_FAILURES = 5
@@ -95,7 +96,7 @@ def disable_user(session: Session, user: StaffUser, actor: StaffUser | None = No
     if user.disabled:
         return
     user.disabled = True
-    user.session_version += 1  # signs out every open session
+    revoke_all(session, user)  # signs out every open session
     audit.record(
         session, actor, "user.disable", user.email, {"disabled": False}, {"disabled": True}
     )
@@ -112,10 +113,34 @@ def enable_user(session: Session, user: StaffUser, actor: StaffUser | None = Non
 def set_password(
     session: Session, user: StaffUser, password: str, actor: StaffUser | None = None
 ) -> None:
+    """An admin sets a temporary password: every session of the account ends, and its next
+    sign-in must choose a new password before anything else. There is no self-service reset:
+    a forgotten password goes through an admin. (``actor=None``: set up by an operator.)"""
     user.password_hash = hash_password(_check_password(password))
-    user.session_version += 1
+    user.must_change_password = actor is not None and actor.id != user.id
+    revoke_all(session, user)
     user.failed_logins, user.locked_until = 0, None
     audit.record(session, actor, "user.password_reset", user.email)
+
+
+def change_own_password(
+    session: Session, user: StaffUser, current: str | None, new: str, repeated: str
+) -> None:
+    """A user chooses a new password: signed in (``current`` is checked) or right after an
+    admin's reset (``current=None``: the sign-in just checked it). Every session of the
+    account ends; the caller opens a fresh one for this browser."""
+    if current is not None and not verify_password(user.password_hash, current):
+        raise InputError("het huidige wachtwoord klopt niet", "current")
+    if new != repeated:
+        raise InputError("de twee nieuwe wachtwoorden zijn niet gelijk", "repeat")
+    if len(new) < MIN_PASSWORD:
+        raise InputError(f"het nieuwe wachtwoord moet minstens {MIN_PASSWORD} tekens zijn", "new")
+    if verify_password(user.password_hash, new):
+        raise InputError("kies een ander wachtwoord dan het huidige", "new")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoke_all(session, user)
+    audit.record(session, user, "user.password_change", user.email)
 
 
 def change_role(session: Session, user: StaffUser, role: str, actor: StaffUser | None) -> None:
@@ -125,7 +150,7 @@ def change_role(session: Session, user: StaffUser, role: str, actor: StaffUser |
     if new != user.role:
         audit.record(session, actor, "user.role", user.email, {"role": user.role}, {"role": new})
         user.role = new
-        user.session_version += 1
+        revoke_all(session, user)
 
 
 def sign_in(session: Session, email: str, password: str, now: datetime) -> SignIn:
@@ -146,16 +171,12 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> SignI
             user.failed_logins = 0
             audit.record(session, None, "login.lockout", user.email)
         return SignIn(None, WRONG)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    from notifier.services.second_factor import required  # (imports this module)
+
+    if not required(user):  # else the count goes on until the code is right too: a known
+        user.failed_logins = 0  # password must not buy fresh guesses at the code
+    user.locked_until, user.last_login_at = None, now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, user, "login", user.email)
     return SignIn(user)
-
-
-def active_user(session: Session, user_id: int, session_version: int) -> StaffUser | None:
-    """The user behind a session cookie, if that session is still valid."""
-    user = session.get(StaffUser, user_id)
-    if user is None or user.disabled or user.session_version != session_version:
-        return None
-    return user

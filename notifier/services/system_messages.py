@@ -2,18 +2,22 @@
 same outbox, channels, claims and outcomes as the programme's nudges.
 
 Such a message has no nudge and a ``step_key`` from SYSTEM_STEPS. Its text is rendered when it
-is created (it holds a one-time code or link) and kept in ``body`` like any sent text (removed
-after 30 days). It goes at once, outside quiet hours too: the person has just asked for it."""
+is created and kept in ``body`` like any sent text (removed after 30 days); an SMS code is not:
+the body holds a mark where it goes, and the code is made as the text is sent. It goes at
+once, outside quiet hours too: the person has just asked for it."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.adapters.channels.base import OutgoingMessage
-from notifier.adapters.db.tables import Message, Recipient
+from notifier.adapters.db.tables import Confirmation, Message, Recipient
 from notifier.adapters.renderer import split_email
+from notifier.domain.confirmation import CODE_MARK, code_digest, new_code
 from notifier.domain.message_status import MessageStatus
 
 CONFIRM_STEP = "confirm"
@@ -27,7 +31,7 @@ def is_system_message(message: Message) -> bool:
 
 
 def prepare_system(
-    session: Session, message: Message, public_url: str, now: datetime
+    session: Session, message: Message, public_url: str, now: datetime, secret: str
 ) -> OutgoingMessage | str:
     """What to send for a claimed system message, or the final status it ended in."""
     recipient = session.get(Recipient, message.recipient_id) if message.recipient_id else None
@@ -39,6 +43,13 @@ def prepare_system(
         return message.status
     body = message.body or ""
     headers: dict[str, str] = {}
+    if message.channel == "sms" and message.step_key == CONFIRM_STEP and CODE_MARK in body:
+        code = fill_in_code(session, recipient, now, secret)
+        if code is None:
+            message.status = MessageStatus.SUPPRESSED
+            message.reason = "nothing to confirm any more"
+            return message.status
+        body = body.replace(CODE_MARK, code)
     if message.channel == "sms":
         base = public_url.rstrip("/")
         headers["status_callback"] = f"{base}/webhooks/twilio/status?m={message.id}"
@@ -58,6 +69,28 @@ def prepare_system(
         email.html,
         headers,
     )
+
+
+def fill_in_code(
+    session: Session, recipient: Recipient, now: datetime, secret: str
+) -> str | None:
+    """A new code for the recipient's open SMS confirmation, made as the text goes out: only
+    its keyed digest is stored (in the claim's transaction, committed before the send). A text
+    sent again gets a new code; the one sent last is the one that works."""
+    request = session.scalars(
+        select(Confirmation)
+        .where(Confirmation.recipient_id == recipient.id)
+        .where(Confirmation.channel == "sms")
+        .where(Confirmation.confirmed_at.is_(None))
+        .where(Confirmation.expires_at > now)
+        .order_by(Confirmation.id.desc())
+        .limit(1)
+    ).first()
+    if request is None:
+        return None
+    code = new_code(secrets.randbelow)
+    request.code_digest = code_digest(secret, request.public_id, code)
+    return code
 
 
 def _blocked(message: Message, recipient: Recipient | None, now: datetime) -> str | None:

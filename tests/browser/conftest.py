@@ -10,6 +10,7 @@ vendored axe-core (tests/browser/vendor/axe.min.js, MPL-2.0) and fails on seriou
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from notifier.domain.programme import Programme
 from notifier.services.publishing import publish
 from tests.conftest import make_settings
 from tests.integration.delivery_support import free_port, serve_web
+from tests.integration.staff_support import totp_code
 
 CHROMIUM = os.environ.get("NOTIFIER_TEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -81,6 +83,14 @@ def page(browser: Browser) -> Iterator[Page]:
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+
+
+def second_step(page: Page, email: str) -> None:
+    """The authenticator code an admin or reviewer types after the password (from the secret
+    the test helpers enrolled for them)."""
+    page.wait_for_url(re.compile(r"/staff/login/code$"))
+    page.get_by_label("Code (6 cijfers, of een herstelcode)").fill(totp_code(email))
+    page.get_by_role("button", name="Controleren").click()
 
 
 def assert_accessible(page: Page) -> None:

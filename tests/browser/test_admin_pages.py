@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import AuditEntry
-from tests.browser.conftest import Live, assert_accessible
+from tests.browser.conftest import Live, assert_accessible, second_step
 from tests.integration.admin_support import SAMIRA_PHONE, seed_samira
 from tests.integration.staff_support import PASSWORD, add_user
 from tests.integration.stats_support import NOW, seed_history
@@ -42,6 +42,7 @@ def test_admin_reads_the_dashboard_and_finds_a_family(history: Live, page: Page)
     page.get_by_label("E-mailadres").fill("beheer@cjg.example")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    second_step(page, "beheer@cjg.example")
     expect(page).to_have_url(f"{history.url}/staff/admin")
     expect(page.get_by_role("heading", level=1, name="Bezorging")).to_be_visible()
 

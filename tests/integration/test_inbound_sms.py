@@ -3,6 +3,7 @@ Signed the way Twilio signs (the official RequestValidator), on SQLite and Postg
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from xml.etree import ElementTree
 
@@ -34,14 +35,20 @@ def web(app):
     signed_app.engine.dispose()
 
 
-def send(web, body, phone=PHONE, headers=None):
+def post(web, body, phone=PHONE, sid=None):
+    """One signed delivery of an inbound SMS (Twilio gives every message its own sid)."""
     app, client = web
-    params = {"From": phone, "To": "+3197010000000", "Body": body, "MessageSid": "SM" + "1" * 32}
-    response = client.post(PATH, data=params, headers=headers or signed(app, PATH, params))
+    sid = sid or "SM" + uuid.uuid4().hex
+    params = {"From": phone, "To": "+3197010000000", "Body": body, "MessageSid": sid}
+    response = client.post(PATH, data=params, headers=signed(app, PATH, params))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
-    [message] = ElementTree.fromstring(response.text).iter("Message")
-    return message.text or ""
+    return [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
+
+
+def send(web, body, phone=PHONE):
+    [answer] = post(web, body, phone)
+    return answer
 
 
 def confirmed_family(web, language="nl", **kw):
@@ -187,3 +194,39 @@ def test_a_forged_or_unsigned_request_gets_403_and_changes_nothing(web):
     with unit_of_work(app.factory) as session:
         assert session.scalars(select(Event).where(Event.kind == "consent.withdrawn")).all() == []
         assert session.scalars(select(Message).where(Message.status == "suppressed")).all() == []
+
+
+@pytest.mark.parametrize("body", ["STOP", "hallo, wanneer komt de verpleegkundige?"])
+def test_a_replayed_inbound_sms_is_handled_once_and_answered_once(web, body):
+    """Twilio retries a webhook it thinks failed: the same signed MessageSid arrives twice."""
+    app, _ = web
+    confirmed_family(web)
+    sid = "SM" + "7" * 32
+    first = post(web, body, sid=sid)
+    again = post(web, body, sid=sid)
+    assert len(first) == 1 and first[0]
+    assert again == [], "the second delivery answers nothing: the parent gets one reply"
+    with unit_of_work(app.factory) as session:
+        withdrawn = session.scalars(select(Event).where(Event.kind == "consent.withdrawn")).all()
+        kept = session.scalars(select(InboundMessage)).all()
+    if body == "STOP":
+        assert len(withdrawn) == 1 and kept == []
+    else:
+        assert withdrawn == [] and len(kept) == 1 and kept[0].provider_ref == sid
+    assert post(web, body)[0], "another message (another sid) is handled as usual"
+
+
+def test_the_kept_message_sids_go_after_30_days(web):
+    from datetime import UTC, datetime
+
+    from notifier.adapters.db.tables import InboundReceipt
+    from notifier.services.privacy import remove_old_replies
+
+    app, _ = web
+    confirmed_family(web)
+    with unit_of_work(app.factory) as session:
+        assert len(session.scalars(select(InboundReceipt)).all()) == 1
+        remove_old_replies(session, datetime.now(UTC) + timedelta(days=29))
+        assert len(session.scalars(select(InboundReceipt)).all()) == 1
+        remove_old_replies(session, datetime.now(UTC) + timedelta(days=31))
+        assert session.scalars(select(InboundReceipt)).all() == []

@@ -22,6 +22,7 @@ from tests.integration.staff_support import (
     add_user,
     client_for,
     csrf_of,
+    sign_in_as,
     signed_in,
 )
 
@@ -123,10 +124,8 @@ def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app):
     for target, expected in [("/staff/audit", "/staff/audit"), ("https://evil.example", "/staff"),
                              ("//evil.example", "/staff")]:
         client = client_for(app)
-        token = csrf_of(client.get("/staff/login").text)
-        data = {"email": "admin@cjg.example", "password": PASSWORD, "csrf_token": token,
-                "next": target}
-        assert client.post("/staff/login", data=data).headers["location"] == expected
+        response = sign_in_as(client, "admin@cjg.example", next_path=target)
+        assert response.headers["location"] == expected
 
 
 def test_a_role_without_the_permission_gets_403(app):

@@ -39,3 +39,18 @@ def read_outbox(folder: Path) -> list[dict[str, Any]]:
     if not folder.is_dir():
         return []
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def forget_in_outbox(folder: Path, forms: list[str]) -> int:
+    """Delete the outbox files that name an erased number or address (in any of ``forms``,
+    any case); returns how many."""
+    if not folder.is_dir() or not forms:
+        return 0
+    wanted = [f.lower() for f in forms]
+    deleted = 0
+    for path in sorted(folder.glob("*.json")):
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+        if any(f in text for f in wanted):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -54,3 +54,14 @@ class InboundMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundReceipt(Base):
+    """The MessageSid of every inbound SMS handled: Twilio retries a webhook it thinks failed,
+    and a second delivery of the same message must change nothing and send no second answer.
+    No personal data; removed after 30 days with the inbound messages."""
+
+    __tablename__ = "inbound_receipts"
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

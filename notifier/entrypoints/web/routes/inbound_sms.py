@@ -36,5 +36,6 @@ async def inbound_sms(request: Request, app: AppDep) -> Response:
 
     answer = await run_in_threadpool(handle)
     twiml = MessagingResponse()
-    twiml.message(answer.text)
+    if answer.text:  # empty for a repeated delivery: the answer went out the first time
+        twiml.message(answer.text)
     return Response(str(twiml), media_type="application/xml")

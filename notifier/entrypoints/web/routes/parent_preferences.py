@@ -36,7 +36,14 @@ from notifier.entrypoints.web.signup_form import (
     phone_problem,
     time_key,
 )
-from notifier.services import consent, family_changes, link_requests, preferences, privacy
+from notifier.services import (
+    consent,
+    erasure_copies,
+    family_changes,
+    link_requests,
+    preferences,
+    privacy,
+)
 from notifier.services.confirmation import send_confirmations
 from notifier.services.publishing import current_programme
 
@@ -417,14 +424,15 @@ def erase(request: Request, app: AppDep, token: str, _: CsrfChecked, form: Form)
         if not sure:
             raise FieldError(t("err.erase_confirm"), "erase_confirm")
         with suppress(NotFound):  # erased a moment ago (a second click)
-            privacy.erase_person(
+            _, forms, _ = erasure_copies.erase_person_and_copies(
                 session,
+                app.settings,
                 phone=recipient.phone,
                 email=None if recipient.phone else recipient.email,
-                regions=app.settings.phone_regions,
                 now=app.now(),
                 source="web",
             )
+            erasure_copies.forget_outside_database(app.settings, forms)
         return message(request, t.lang, "erased.title", "erased.text")
 
     return _act(request, app, token, "", action, {})

@@ -1,4 +1,4 @@
-"""Staff sign-in, sign-out and the start page under /staff."""
+"""Staff sign-in (the password step), sign-out and the start page under /staff."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from notifier.domain.roles import Permission
 from notifier.entrypoints.web.csrf import CsrfChecked
 from notifier.entrypoints.web.deps import SessionDep
 from notifier.entrypoints.web.pages import render
+from notifier.entrypoints.web.routes import staff_second_factor
+from notifier.entrypoints.web.routes.staff_second_factor import after_password
 from notifier.entrypoints.web.staff_session import (
     current_staff,
     end_session,
     require,
     safe_next,
-    start_session,
 )
 from notifier.services.staff_accounts import sign_in
 
@@ -49,15 +50,14 @@ def login(
     if result.user is None:
         context = {"next": safe_next(next), "email": email, "error": result.error}
         return render(request, "staff/login.html", context, status_code=401)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    start_session(request, response, result.user)
-    return response
+    return after_password(request, session, result.user, safe_next(next))
 
 
 @router.post("/logout")
-def logout(_: CsrfChecked) -> Response:
+def logout(request: Request, session: SessionDep, _: CsrfChecked) -> Response:
+    """Ends this session on the server: the cookie, even a copy of it, opens nothing after."""
     response = RedirectResponse("/staff/login", status_code=303)
-    end_session(response)
+    end_session(request, response, session)
     return response
 
 
@@ -66,3 +66,7 @@ def start(
     request: Request, user: Annotated[StaffUser, Depends(require(Permission.READ_PROGRAMME))]
 ) -> Response:
     return render(request, "staff/home.html", {"user": user})
+
+
+# The steps after the password (second factor, forced new password) and /staff/password.
+router.include_router(staff_second_factor.router)

@@ -1,5 +1,6 @@
 """Staff accounts for administrators (/staff/users): create, disable or enable, change a role,
-set a new password. Every change goes through ``services.staff_accounts`` and is audited."""
+set a temporary password, sign out everywhere, reset the second factor. Every change goes
+through ``services`` and is audited."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from notifier.entrypoints.web.csrf import CsrfChecked
 from notifier.entrypoints.web.deps import SessionDep
 from notifier.entrypoints.web.pages import STAFF_NAV, render
 from notifier.entrypoints.web.staff_session import require
-from notifier.services import staff_accounts
+from notifier.services import second_factor, staff_accounts, staff_sessions
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
 STAFF_NAV.append(("Accounts", "/staff/users", Permission.MANAGE_USERS))
@@ -95,8 +96,12 @@ def change(
             staff_accounts.enable_user(session, user, actor)
         elif action == "role":
             staff_accounts.change_role(session, user, role, actor)
-        elif action == "password":
+        elif action == "password":  # a temporary one: the next sign-in must choose another
             staff_accounts.set_password(session, user, password, actor)
+        elif action == "signout":
+            staff_sessions.sign_out_everywhere(session, user, actor)
+        elif action == "totp_reset":
+            second_factor.reset(session, user, actor)
         else:
             raise InputError(f"unknown action {action!r}")
     except InputError as exc:
