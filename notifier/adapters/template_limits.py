@@ -203,7 +203,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         """What gets compiled: the template with every loop counted and ``~`` checked."""
         tree = super()._parse(source, name, filename)
         guarded = _Guard().visit(tree)
-        assert isinstance(guarded, nodes.Template)
+        if not isinstance(guarded, nodes.Template):  # fail closed: never compile it unguarded
+            raise TypeError("the template guard did not return a template")
         return guarded
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
