@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from notifier.adapters import system_texts
 from notifier.adapters.db.tables import Confirmation, Family, Message, Recipient
 from notifier.adapters.tokens import Tokens
-from notifier.bootstrap import App
 from notifier.domain.confirmation import (
     CODE_MARK,
     CONFIRM_WITHIN,
@@ -36,6 +35,7 @@ from notifier.domain.errors import InputError
 from notifier.domain.programme import Programme
 from notifier.services import consent
 from notifier.services.delivery import send_one
+from notifier.services.ports import Runtime
 from notifier.services.system_messages import CONFIRM_STEP
 
 CONFIRM = "confirm"  # token purpose
@@ -127,7 +127,7 @@ def _request(
     return message
 
 
-def send_confirmations(app: App, message_ids: Sequence[int]) -> dict[int, str]:
+def send_confirmations(app: Runtime, message_ids: Sequence[int]) -> dict[int, str]:
     """Send confirmation messages now (after the transaction that made them committed)."""
     ctx = app.send_context()
     return {i: send_one(app.factory, i, app.channels, ctx) for i in message_ids}

@@ -22,11 +22,11 @@ from notifier.adapters import counters
 from notifier.adapters.channels.outbox import forget_in_outbox
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import AuditEntry, Event, InboundMessage, Message
-from notifier.bootstrap import App
 from notifier.config import Settings
 from notifier.domain.contact_forms import contact_forms, scrub
 from notifier.domain.limits import contact_key
 from notifier.services import privacy
+from notifier.services.ports import Runtime
 
 
 def _mentions(column: Any, forms: list[str]) -> Any:
@@ -124,7 +124,7 @@ def forget_outside_database(settings: Settings, forms: list[str]) -> tuple[int, 
 
 
 def erase_everywhere(
-    app: App,
+    app: Runtime,
     *,
     phone: str | None = None,
     email: str | None = None,

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from notifier.adapters import system_texts
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Message, Recipient
-from notifier.bootstrap import App
 from notifier.domain.contact import lookup_email, lookup_phone
 from notifier.domain.errors import InputError
 from notifier.domain.limits import HOUR, contact_key, within
 from notifier.domain.message_status import MessageStatus
 from notifier.services.confirmation import send_confirmations
+from notifier.services.ports import Runtime
 from notifier.services.preferences import preferences_link
 from notifier.services.signup import counter_for, limits_of
 from notifier.services.system_messages import LINK_STEP
@@ -38,7 +38,7 @@ def _channel_and_match(contact: str, regions: list[str]) -> tuple[str, str, obje
         return None
 
 
-def request_link(app: App, contact: str, ip: str, now: datetime) -> None:
+def request_link(app: Runtime, contact: str, ip: str, now: datetime) -> None:
     """Send a fresh preferences link to this number or address if someone there gets our
     messages (confirmed); otherwise do nothing. Never tells the caller which it was."""
     found = _channel_and_match(contact, app.settings.phone_regions)

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from notifier.adapters.counters import LocalWindowCounter, RedisWindowCounter, WindowCounter
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Recipient
-from notifier.bootstrap import App
 from notifier.config import Settings
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput, check_enrolment
 from notifier.domain.limits import HOUR, SignupLimits, contact_key, within
 from notifier.domain.programme import Programme
 from notifier.services.confirmation import send_confirmations, start_confirmation
 from notifier.services.enrolment import enrol
+from notifier.services.ports import Runtime
 from notifier.services.publishing import current_programme
 
 ACCEPTED = "accepted"
@@ -104,7 +104,7 @@ def _enrolled(session: Session, r: RecipientInput) -> Recipient | None:
 
 
 def request_signup(
-    app: App,
+    app: Runtime,
     enrolment: EnrolmentInput,
     ip: str,
     now: datetime,
@@ -155,7 +155,7 @@ def request_signup(
 
 
 def _start(
-    app: App, session: Session, family: Family, programme: Programme, now: datetime
+    app: Runtime, session: Session, family: Family, programme: Programme, now: datetime
 ) -> list[int]:
     return start_confirmation(
         session,
@@ -168,7 +168,7 @@ def _start(
 
 
 def enrol_with_confirmation(
-    app: App, enrolment: EnrolmentInput, now: datetime, today: date
+    app: Runtime, enrolment: EnrolmentInput, now: datetime, today: date
 ) -> Enrolled:
     """Enrol (staff, CLI, import, API) and, unless consent was confirmed elsewhere, send each
     recipient the confirmation step. No abuse limits: the caller is trusted."""
