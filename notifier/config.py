@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     twilio_timeout_seconds: float = 10.0
     sms_per_second: float | None = None  # provider limit across all workers (None: off)
     staff_session_hours: float = 8.0  # a staff sign-in lasts a working day
+    # Roles that must sign in with a second factor (TOTP). Production refuses fewer than admin
+    # and reviewer; `notifier demo --serve` empties it for its local demo database only.
+    staff_totp_roles: Annotated[list[str], NoDecode] = ["admin", "reviewer"]
     # A send in ``sending`` this long is stuck (its worker died, or its outcome was ambiguous)
     # and is reconciled; the reconcile task leaves a younger one alone: it may be on its way.
     stuck_after_seconds: float = Field(900.0, gt=0)
@@ -83,6 +86,13 @@ class Settings(BaseSettings):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
+    @field_validator("staff_totp_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: object) -> object:
@@ -98,6 +108,10 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("NOTIFIER_SECRET_KEY must be set outside local use")
+        if self.environment == "production" and not {"admin", "reviewer"} <= set(
+            self.staff_totp_roles
+        ):
+            raise ValueError("NOTIFIER_STAFF_TOTP_ROLES must include admin and reviewer")
         if self.quiet_start >= self.quiet_end:
             raise ValueError("NOTIFIER_QUIET_START must be before NOTIFIER_QUIET_END")
         return self

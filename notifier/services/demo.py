@@ -163,6 +163,9 @@ def demo_settings(base: Settings) -> Settings:
             "broker_url": None,
             "twilio_account_sid": None,
             "smtp_url": None,
+            # The demo's own administrator on sample data, served on 127.0.0.1 only: signed in
+            # with the printed password alone (production refuses this: config.py).
+            "staff_totp_roles": [],
         }
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -153,7 +153,13 @@ def change_role(session: Session, user: StaffUser, role: str, actor: StaffUser |
         revoke_all(session, user)
 
 
-def sign_in(session: Session, email: str, password: str, now: datetime) -> SignIn:
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime,
+    totp_roles: Collection[str] = ("admin", "reviewer"),
+) -> SignIn:
     """Check a password. Five failures lock the account for 15 minutes, even for the right one."""
     user = session.scalar(
         select(StaffUser).where(StaffUser.email == email.strip().lower()).with_for_update()
@@ -173,8 +179,10 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> SignI
         return SignIn(None, WRONG)
     from notifier.services.second_factor import required  # (imports this module)
 
-    if not required(user):  # else the count goes on until the code is right too: a known
-        user.failed_logins = 0  # password must not buy fresh guesses at the code
+    # Else the count goes on until the code is right too: a known password must not buy fresh
+    # guesses at the code.
+    if not required(user, totp_roles):
+        user.failed_logins = 0
     user.locked_until, user.last_login_at = None, now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -46,7 +46,8 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/staff",
 ) -> Response:
-    result = sign_in(session, email, password, datetime.now(UTC))
+    totp_roles = request.app.state.notifier.settings.staff_totp_roles
+    result = sign_in(session, email, password, datetime.now(UTC), totp_roles)
     if result.user is None:
         context = {"next": safe_next(next), "email": email, "error": result.error}
         return render(request, "staff/login.html", context, status_code=401)

@@ -42,7 +42,7 @@ AGAIN = RedirectResponse("/staff/login", status_code=303)
 
 def after_password(request: Request, session: Session, user: StaffUser, next_path: str) -> Response:
     """Where a right password leads: the second factor, a new password, or straight in."""
-    if second_factor.required(user):
+    if second_factor.required(user, request.app.state.notifier.settings.staff_totp_roles):
         step = "code" if second_factor.enrolled(user) else "authenticator"
         response = RedirectResponse(f"/staff/login/{step}", status_code=303)
         start_pending(request, response, user, next_path, factor_done=False)
