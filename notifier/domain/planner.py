@@ -80,6 +80,7 @@ class Slot:
     step: Step
     day: date
     last_day: date
+    moved: bool = False  # a pregnancy step moved to the birth date (if_born_early: move)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -175,7 +176,8 @@ def slots_for(programme: Programme, family: FamilyFacts) -> list[Slot]:
             last_day = window_last_day(day, step.window)
             if step.when in _NEEDS_BIRTH and not lead.born:
                 last_day += _LATEST_BIRTH  # the real window is not known yet: keep waiting
-            slots.append(Slot(lead, child_ids, step, day, last_day))
+            moved = step.anchor is Anchor.DUE_DATE and moved_to_birth(step, lead)
+            slots.append(Slot(lead, child_ids, step, day, last_day, moved))
     slots.sort(key=lambda s: (s.day, s.step.order, s.lead.id))
     return slots
 
@@ -337,7 +339,12 @@ def plan_family(
     ]
     ledger = _CapLedger(cap, placed_days, upcoming)
     firm = [s for s in candidates if s.step.priority is Priority.DEADLINE]
-    movable = [s for s in candidates if s.step.priority is not Priority.DEADLINE]
+    # Under the cap, a step moved to the birth date gives way to the steps of these days (its
+    # window is long enough to wait): the moved ones would otherwise crowd out the first
+    # days' own messages, they all start on the birth date.
+    movable = sorted(
+        (s for s in candidates if s.step.priority is not Priority.DEADLINE), key=lambda s: s.moved
+    )
     for slot in (*firm, *movable):
         record = history.get(slot.key)
         messages = _messages(programme, family, slot, today, now, hours)
