@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from notifier.domain.family import FamilyFacts
 from notifier.domain.offsets import Offset
@@ -22,7 +24,8 @@ from notifier.domain.planner import (
 )
 from notifier.domain.programme import Age, IfBornEarly, Priority, Programme, When
 
-from .support import at, born, by_step, expecting, family
+from .support import at, born, by_step, expecting, family, run_days
+from .test_planner_laws import CAPS, LAWS, families, period
 
 DUE = date(2027, 6, 1)
 PLACED, SKIPPED, CANCELLED, DEFERRED = (NudgeStatus.PLACED, NudgeStatus.SKIPPED,
@@ -166,3 +169,43 @@ def test_a_moved_step_round_trips_through_the_published_document(mini_programme)
     assert again.step("cursus").if_born_early is IfBornEarly.CANCEL
     # a programme without the field keeps the document (and hash) it had before
     assert "if_born_early" not in programme_store.dumps(mini_programme)
+
+
+# The planner's laws hold with the new rules too: the mini programme with a moving pregnancy
+# step, a preterm-only and an RSV-season step, over the same random families.
+@pytest.fixture(scope="module")
+def rules_programme(mini_programme: Programme) -> Programme:
+    programme = with_step(mini_programme, "eerste-dagen", if_born_early=IfBornEarly.MOVE,
+                          window=Offset.parse("6w", signed=False))
+    programme = with_step(programme, "aangifte", when=When.PRETERM)
+    return with_step(programme, "tandjes", when=When.RSV_SEASON)
+
+
+@LAWS
+@given(facts=families(), start=st.integers(-300, 300), length=st.integers(0, 400), cap=CAPS)
+def test_with_the_new_rules_the_timeline_still_equals_planning_every_day(
+    rules_programme, facts, start, length, cap
+):
+    first_day, last_day = period(start, length, facts)
+    expected, _ = run_days(rules_programme, facts, first_day, last_day, cap=cap)
+    found = timeline(rules_programme, facts, first_day, last_day, cap=cap)
+    assert {d.key: d for d in found} == expected
+
+
+@LAWS
+@given(facts=families(), start=st.integers(-300, 300), length=st.integers(0, 700), cap=CAPS)
+def test_with_the_new_rules_normal_nudges_never_exceed_the_cap_and_none_goes_twice(
+    rules_programme, facts, start, length, cap
+):
+    first_day, last_day = period(start, length, facts)
+    decisions = timeline(rules_programme, facts, first_day, last_day, cap=cap)
+    placed = [d for d in decisions if d.status is NudgeStatus.PLACED]
+    assert len({d.key for d in placed}) == len(placed)
+    days = [d.planned_on for d in placed]
+    for nudge in placed:
+        assert nudge.slot.day <= nudge.planned_on <= nudge.slot.last_day
+        if nudge.slot.step.priority is Priority.NORMAL:
+            for back in range(cap.days):
+                begin = nudge.planned_on - timedelta(days=back)
+                week = [d for d in days if begin <= d < begin + timedelta(days=cap.days)]
+                assert len(week) <= cap.limit
