@@ -181,3 +181,13 @@ def test_every_sms_fits_in_two_segments_at_every_location(default_programme, lan
                 text = compose(default_programme, step.key, Channel.SMS, language, context).text
                 info = count_segments(text)
                 assert info.encoding == "GSM-7" and info.segments <= 2, (step.key, key, text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sms_names_the_familys_cjg_and_its_phone(default_programme, language):
+    for key, place in default_programme.locations.items():
+        for step in default_programme.steps:
+            context = sample_contexts(step.key, language, place,
+                                      default_programme.offers_at(key))[0]
+            text = compose(default_programme, step.key, Channel.SMS, language, context).text
+            assert place.name in text and place.phone in text, (step.key, key, text)
