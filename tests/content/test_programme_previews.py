@@ -191,3 +191,25 @@ def test_every_sms_names_the_familys_cjg_and_its_phone(default_programme, langua
                                       default_programme.offers_at(key))[0]
             text = compose(default_programme, step.key, Channel.SMS, language, context).text
             assert place.name in text and place.phone in text, (step.key, key, text)
+
+
+# Dutch at B1: these words only with their explanation next to them (issue 15, item 6).
+EXPLAINED = {
+    "ve-indicatie": "doorverwijzen",
+    "gezag": "gezag betekent",
+    "knoopcelbatterij": "kleine ronde batterijen",
+    "kindgebonden budget": "extra geld",
+}
+
+
+def test_hard_dutch_words_come_with_their_explanation_and_english_says_child_health_nurse(
+    default_programme,
+):
+    for name, source in default_programme.templates["nl"].items():
+        text = source.lower()
+        assert "peulvrucht" not in text, name
+        for word, explanation in EXPLAINED.items():
+            if word in text:
+                assert explanation in text, (name, word)
+    for name, source in default_programme.templates["en"].items():
+        assert "youth nurse" not in source.lower() and "think along" not in source, name
