@@ -12,6 +12,7 @@ from notifier.domain.programme import (
     Age,
     Anchor,
     Channel,
+    IfBornEarly,
     Location,
     Offer,
     OfferKind,
@@ -72,6 +73,12 @@ def _document(programme: Programme) -> dict[str, Any]:
                 "link": s.link,
                 "source": s.source,
                 "review_by": s.review_by.isoformat() if s.review_by else None,
+                # only when not the default: versions published before it keep their hash
+                **(
+                    {"if_born_early": s.if_born_early.value}
+                    if s.if_born_early is not IfBornEarly.CANCEL
+                    else {}
+                ),
             }
             for s in programme.steps
         ],
@@ -121,6 +128,7 @@ def from_document(doc: dict[str, Any]) -> Programme:
             priority=Priority(s["priority"]),
             when=When(s["when"]) if s["when"] else None,
             first_child_only=s["first_child_only"],
+            if_born_early=IfBornEarly(s.get("if_born_early", IfBornEarly.CANCEL.value)),
             link=s["link"],
             source=s["source"],
             review_by=date.fromisoformat(s["review_by"]) if s["review_by"] else None,

@@ -20,6 +20,7 @@ from notifier.domain.programme import (
     Age,
     Anchor,
     Channel,
+    IfBornEarly,
     Location,
     Offer,
     OfferKind,
@@ -46,6 +47,7 @@ REQUIRED_STEP_FIELDS = (
 )
 LOCATION_FIELDS = {"key", "name", "address", "phone", "url", "drop_in", "languages"}
 OFFER_FIELDS = {"key", "kind", "name", "url", "details", "locations"}
+_AFTER_BIRTH = (When.PRETERM, When.RSV_SEASON)  # conditions on how the child was born
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LINE = "__line__"
 
@@ -137,6 +139,7 @@ def parse_step(raw: dict[str, Any], order: int, path: str, problems: list[Proble
         ("channels", _channels),
         ("review_by", _date),
         ("first_child_only", _bool),
+        ("if_born_early", lambda v: _enum(IfBornEarly, v, "if_born_early")),
     ]
     for name, convert in conversions:
         if raw.get(name) is None:
@@ -150,6 +153,11 @@ def parse_step(raw: dict[str, Any], order: int, path: str, problems: list[Proble
         bad("window", f"window {raw['window']!r} is shorter than a day")
     if values.get("age") is Age.CORRECTED and values.get("anchor") is not Anchor.BIRTH_DATE:
         bad("age", "corrected age needs anchor birth_date")
+    moves = values.get("if_born_early") is IfBornEarly.MOVE
+    if moves and values.get("anchor") is not Anchor.DUE_DATE:
+        bad("if_born_early", "if_born_early: move needs anchor due_date (a pregnancy step)")
+    if values.get("when") in _AFTER_BIRTH and values.get("anchor") is not Anchor.BIRTH_DATE:
+        bad("when", f"when: {raw['when']} needs anchor birth_date")
     if (values.get("anchor") is Anchor.LOSS) != (values.get("theme") is Theme.LOSS):
         bad("anchor", "a loss message needs both theme loss and anchor loss")
     link = raw.get("link")
@@ -168,6 +176,7 @@ def parse_step(raw: dict[str, Any], order: int, path: str, problems: list[Proble
         priority=values.get("priority", Priority.NORMAL),
         when=values.get("when"),
         first_child_only=values.get("first_child_only", False),
+        if_born_early=values.get("if_born_early", IfBornEarly.CANCEL),
         link=str(raw["link"]),
         source=str(raw["source"]),
         review_by=values["review_by"],

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from notifier.domain.family import ChildFacts, ChildStatus, FamilyFacts
+from notifier.domain.family import PRETERM_BELOW_WEEKS, ChildFacts, ChildStatus, FamilyFacts
 from notifier.domain.offsets import window_last_day
 from notifier.domain.programme import (
     Age,
     Anchor,
     Channel,
+    IfBornEarly,
     Priority,
     Programme,
     Step,
@@ -36,6 +37,10 @@ from notifier.domain.timing import SendHours
 
 # A baby may be born as late as 44 weeks (enrolment rules): 4 weeks after the due date.
 _LATEST_BIRTH = timedelta(weeks=4)
+# Conditions that can only be decided once the birth is reported: such steps wait for it.
+_NEEDS_BIRTH = (When.BORN, When.PRETERM, When.RSV_SEASON)
+# Months of birth whose babies get the RSV jab within about two weeks (October to March).
+RSV_SEASON_MONTHS = frozenset({10, 11, 12, 1, 2, 3})
 
 
 class NudgeStatus(StrEnum):
@@ -56,6 +61,8 @@ class Reason:
     BORN_BEFORE = "born before this step"
     ALREADY_BORN = "child already born"
     NOT_FIRST_CHILD = "not the first child"
+    NOT_PRETERM = "not born early"
+    NOT_RSV_SEASON = "born outside the RSV season"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class Slot:
     step: Step
     day: date
     last_day: date
+    moved: bool = False  # a pregnancy step moved to the birth date (if_born_early: move)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -115,11 +123,21 @@ class Decision:
         return NudgeRecord(self.status, self.planned_on, self.reason, self.slot.step.priority)
 
 
+def moved_to_birth(step: Step, child: ChildFacts) -> bool:
+    """A pregnancy step with ``if_born_early: move`` for a child whose birth is known: it goes
+    from the birth date instead (sent already in pregnancy, its record keeps it from going
+    twice; not sent, because the baby came early or the family enrolled after the birth, it
+    still goes)."""
+    return step.if_born_early is IfBornEarly.MOVE and child.birth_date is not None
+
+
 def step_day(step: Step, child: ChildFacts) -> date | None:
     """The day a step falls on for this child (None when it never applies)."""
     if step.anchor is Anchor.LOSS:
         return step.offset.apply(child.lost_on) if child.lost_on else None
     if step.anchor is Anchor.DUE_DATE:
+        if moved_to_birth(step, child):
+            return child.birth_date
         return step.offset.apply(child.due_date)
     base = child.corrected_anchor if step.age is Age.CORRECTED else child.birth_anchor
     return step.offset.apply(base)
@@ -156,9 +174,10 @@ def slots_for(programme: Programme, family: FamilyFacts) -> list[Slot]:
             if day is None:
                 continue
             last_day = window_last_day(day, step.window)
-            if step.when is When.BORN and not lead.born:
+            if step.when in _NEEDS_BIRTH and not lead.born:
                 last_day += _LATEST_BIRTH  # the real window is not known yet: keep waiting
-            slots.append(Slot(lead, child_ids, step, day, last_day))
+            moved = step.anchor is Anchor.DUE_DATE and moved_to_birth(step, lead)
+            slots.append(Slot(lead, child_ids, step, day, last_day, moved))
     slots.sort(key=lambda s: (s.day, s.step.order, s.lead.id))
     return slots
 
@@ -169,11 +188,21 @@ def _final_reason(slot: Slot) -> tuple[NudgeStatus, str] | None:
     if step.first_child_only and lead.first_child is False:
         return NudgeStatus.SKIPPED, Reason.NOT_FIRST_CHILD
     if lead.birth_date is not None:
-        if step.anchor is Anchor.DUE_DATE and slot.day > lead.birth_date:
+        moved = moved_to_birth(step, lead)
+        if step.anchor is Anchor.DUE_DATE and slot.day > lead.birth_date and not moved:
             return NudgeStatus.CANCELLED, Reason.BORN_BEFORE
-        if step.when is When.EXPECTING:
+        if step.when is When.EXPECTING and not moved:
             return NudgeStatus.CANCELLED, Reason.ALREADY_BORN
+        if step.when is When.PRETERM and not is_preterm(lead):
+            return NudgeStatus.SKIPPED, Reason.NOT_PRETERM
+        if step.when is When.RSV_SEASON and lead.birth_date.month not in RSV_SEASON_MONTHS:
+            return NudgeStatus.SKIPPED, Reason.NOT_RSV_SEASON
     return None
+
+
+def is_preterm(child: ChildFacts) -> bool:
+    """Born before 37 weeks (as reported)."""
+    return child.weeks_at_birth is not None and child.weeks_at_birth < PRETERM_BELOW_WEEKS
 
 
 def _messages(
@@ -296,7 +325,7 @@ def plan_family(
         elif today > slot.last_day:
             reason = record.reason if record is not None and record.reason else None
             decide(NudgeStatus.SKIPPED, reason or Reason.WINDOW_PASSED)
-        elif slot.step.when is When.BORN and not slot.lead.born:
+        elif slot.step.when in _NEEDS_BIRTH and not slot.lead.born:
             decide(NudgeStatus.DEFERRED, Reason.WAITING_BIRTH)
         elif family.paused_on(today) and slot.step.anchor is not Anchor.LOSS:
             decide(NudgeStatus.DEFERRED, Reason.PAUSED)
@@ -310,7 +339,12 @@ def plan_family(
     ]
     ledger = _CapLedger(cap, placed_days, upcoming)
     firm = [s for s in candidates if s.step.priority is Priority.DEADLINE]
-    movable = [s for s in candidates if s.step.priority is not Priority.DEADLINE]
+    # Under the cap, a step moved to the birth date gives way to the steps of these days (its
+    # window is long enough to wait): the moved ones would otherwise crowd out the first
+    # days' own messages, they all start on the birth date.
+    movable = sorted(
+        (s for s in candidates if s.step.priority is not Priority.DEADLINE), key=lambda s: s.moved
+    )
     for slot in (*firm, *movable):
         record = history.get(slot.key)
         messages = _messages(programme, family, slot, today, now, hours)

@@ -20,6 +20,7 @@ STEP_FIELDS = (
     "priority",
     "when",
     "first_child_only",
+    "if_born_early",
     "link",
     "source",
     "review_by",
@@ -64,6 +65,17 @@ class Channel(StrEnum):
 class When(StrEnum):
     EXPECTING = "expecting"
     BORN = "born"
+    PRETERM = "preterm"  # born before 37 weeks
+    RSV_SEASON = "rsv_season"  # born from October to March: the RSV jab comes within 2 weeks
+
+
+class IfBornEarly(StrEnum):
+    """What happens to a pregnancy step (anchor due_date) not yet sent when the child is born:
+    cancel it (the default), or move it to the birth date, same window length (a step that still
+    matters after birth: safe sleep, the first days)."""
+
+    CANCEL = "cancel"
+    MOVE = "move"
 
 
 DEFAULT_LANGUAGE = "nl"
@@ -81,6 +93,7 @@ class Step:
     priority: Priority = Priority.NORMAL
     when: When | None = None
     first_child_only: bool = False
+    if_born_early: IfBornEarly = IfBornEarly.CANCEL
     link: str = ""
     source: str = ""
     review_by: date | None = None

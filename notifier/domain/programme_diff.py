@@ -10,7 +10,17 @@ from notifier.domain.programme import STEP_FIELDS, Channel, Programme, Step
 _STEP_FIELDS = STEP_FIELDS[1:]  # all but the key
 # Fields that change who gets a message, or when; the others only change the record.
 TIMING_FIELDS = frozenset(
-    {"anchor", "offset", "window", "channels", "age", "priority", "when", "first_child_only"}
+    {
+        "anchor",
+        "offset",
+        "window",
+        "channels",
+        "age",
+        "priority",
+        "when",
+        "first_child_only",
+        "if_born_early",
+    }
 )
 
 

@@ -206,6 +206,25 @@ def email_without_subject(root: Path) -> Expected:
 
 
 @case
+def if_born_early_move_on_a_birth_step(root: Path) -> Expected:
+    line = edit(root, YAML, "    when: born\n", "    when: born\n    if_born_early: move\n")
+    return [(YAML, line + 1, "error", "if_born_early: move needs anchor due_date")]
+
+
+@case
+def if_born_early_unknown_value(root: Path) -> Expected:
+    line = edit(root, YAML, "    when: expecting\n",
+                "    when: expecting\n    if_born_early: keep\n")
+    return [(YAML, line + 1, "error", "unknown if_born_early 'keep' (one of: cancel, move)")]
+
+
+@case
+def preterm_condition_on_a_pregnancy_step(root: Path) -> Expected:
+    line = edit(root, YAML, "    when: expecting\n", "    when: preterm\n")
+    return [(YAML, line, "error", "when: preterm needs anchor birth_date")]
+
+
+@case
 def yaml_syntax_error(root: Path) -> Expected:
     line = edit(root, YAML, "  - key: tandjes\n", "  - key: tandjes: x\n")
     return [(YAML, line, "error", "YAML syntax: mapping values are not allowed here")]

@@ -68,6 +68,8 @@ CHOICES = {
         ("", "altijd"),
         (When.EXPECTING.value, "alleen tijdens de zwangerschap"),
         (When.BORN.value, "alleen na de geboorte"),
+        (When.PRETERM.value, "alleen na een vroeggeboorte (voor 37 weken)"),
+        (When.RSV_SEASON.value, "alleen bij geboorte in oktober t/m maart (RS-virus)"),
     ],
     "channels": [(c.value, views.CHANNELS[c]) for c in Channel],
     "offer_kinds": [
