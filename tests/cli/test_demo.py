@@ -52,8 +52,9 @@ def test_the_demo_speaks_dutch_with_titles_and_reasons(
     # Neither the planner's English nor a step's key reaches the reader.
     for jargon in ("placed", "window passed", "moved by the cap", "frequency cap", "skipped"):
         assert jargon not in dutch, jargon
-    for step in default_programme.steps:
-        assert re.search(rf"\s{re.escape(step.key)}\s", dutch) is None, step.key
+    for step in default_programme.steps:  # a slug like "kraamzorg-aanmelden" (one-word keys,
+        if "-" in step.key:  # like "kinkhoestprik", are words a title may use)
+            assert re.search(rf"\s{re.escape(step.key)}\s", dutch) is None, step.key
 
 
 def test_the_cap_is_named_only_for_a_message_the_cap_moved(dutch: str) -> None:
