@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from notifier.domain.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from notifier.adapters.db.tables import StaffUser
 
 
 @click.group()
@@ -63,48 +70,51 @@ def users_list(as_json: bool) -> None:
         click.echo(f"{row['email']:40} {row['role']:9} {state:9} {row['name']}")
 
 
+def _on_account(email: str, act: Callable[[Session, StaffUser], str]) -> None:
+    """Find the account by its email address, act on it in one transaction, say what was done."""
+    from notifier.adapters.db.engine import unit_of_work
+    from notifier.bootstrap import build
+    from notifier.services.staff_accounts import find_user
+
+    app = build()
+    with unit_of_work(app.factory) as session:
+        click.echo(act(session, find_user(session, email)))
+
+
 @users.command("disable")
 @click.option("--email", required=True)
 def users_disable(email: str) -> None:
     """Disable an account: it cannot sign in and its open sessions end."""
-    from notifier.adapters.db.engine import unit_of_work
-    from notifier.bootstrap import build
-    from notifier.services.staff_accounts import disable_user, find_user
+    from notifier.services.staff_accounts import disable_user
 
-    app = build()
-    with unit_of_work(app.factory) as session:
-        user = find_user(session, email)
+    def disable(session: Session, user: StaffUser) -> str:
         disable_user(session, user)
-        click.echo(f"disabled {user.email}")
+        return f"disabled {user.email}"
+
+    _on_account(email, disable)
 
 
 @users.command("signout")
 @click.option("--email", required=True)
 def users_signout(email: str) -> None:
     """Sign an account out everywhere: every open session ends at once (e.g. a lost laptop)."""
-    from notifier.adapters.db.engine import unit_of_work
-    from notifier.bootstrap import build
-    from notifier.services.staff_accounts import find_user
     from notifier.services.staff_sessions import sign_out_everywhere
 
-    app = build()
-    with unit_of_work(app.factory) as session:
-        user = find_user(session, email)
+    def sign_out(session: Session, user: StaffUser) -> str:
         ended = sign_out_everywhere(session, user)
-        click.echo(f"signed out {user.email} everywhere ({ended} open sessions ended)")
+        return f"signed out {user.email} everywhere ({ended} open sessions ended)"
+
+    _on_account(email, sign_out)
 
 
 @users.command("reset-second-factor")
 @click.option("--email", required=True)
 def users_reset_second_factor(email: str) -> None:
     """Clear a lost authenticator: the next sign-in sets up a new one (sessions end too)."""
-    from notifier.adapters.db.engine import unit_of_work
-    from notifier.bootstrap import build
     from notifier.services.second_factor import reset
-    from notifier.services.staff_accounts import find_user
 
-    app = build()
-    with unit_of_work(app.factory) as session:
-        user = find_user(session, email)
+    def clear(session: Session, user: StaffUser) -> str:
         reset(session, user, None)
-        click.echo(f"second factor of {user.email} cleared; it is set up again at next sign-in")
+        return f"second factor of {user.email} cleared; it is set up again at next sign-in"
+
+    _on_account(email, clear)
