@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
@@ -18,8 +17,7 @@ from notifier.services.alerts import active_alerts, evaluate_alerts
 from notifier.services.publishing import publish
 from notifier.services.scheduling import scheduler_tick
 from tests.conftest import make_settings
-from tests.integration.delivery_support import free_port
-from tests.integration.test_email_channel import Inbox
+from tests.integration.mail_support import smtp_server
 
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 ADMINS = ["beheer@denhaag.nl", "ops@denhaag.nl"]
@@ -29,13 +27,8 @@ ERRORS_ALERT = "[Kansrijke Start] ALARM provider_errors"
 
 @pytest.fixture
 def inbox():
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.url = f"smtp://127.0.0.1:{port}"
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
@@ -20,40 +16,16 @@ from notifier.services.enrolment import enrol
 from notifier.services.publishing import current_programme, publish
 from notifier.services.ticking import tick
 from tests.conftest import make_settings
+from tests.integration.mail_support import smtp_server
 
 TODAY = date(2026, 11, 29)
 MORNING = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """An SMTP handler that records what arrives and can refuse with a chosen reply."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.reply = "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if not self.reply.startswith("250"):
-            return self.reply
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{port}"
-    controller.stop()
+    with smtp_server() as inbox:
+        yield inbox, inbox.url
 
 
 @pytest.fixture

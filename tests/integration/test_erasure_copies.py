@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, String, Text, select
@@ -33,9 +32,9 @@ from notifier.services.publishing import publish
 from notifier.services.signup import enrol_with_confirmation
 from notifier.testing.fake_twilio import FakeTwilio
 from tests.conftest import make_settings
+from tests.integration.mail_support import smtp_server
 from tests.integration.parent_pages_support import form, post_form
 from tests.integration.parents_support import signed
-from tests.integration.test_email_channel import Inbox, free_port
 
 REDIS = os.environ.get("NOTIFIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -66,12 +65,8 @@ def twilio():
 
 @pytest.fixture
 def mail_server():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{port}"
-    controller.stop()
+    with smtp_server() as inbox:
+        yield inbox, inbox.url
 
 
 @pytest.fixture

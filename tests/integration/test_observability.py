@@ -31,7 +31,7 @@ from notifier.services.scheduling import scheduler_tick
 from notifier.testing.fake_twilio import FakeTwilio
 from tests.conftest import make_settings
 from tests.integration.delivery_support import free_port, serve_web
-from tests.integration.test_email_channel import Inbox
+from tests.integration.mail_support import Inbox
 
 TODAY = date(2026, 11, 29)
 MORNING = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)

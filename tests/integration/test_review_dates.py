@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import update
 
@@ -24,9 +23,8 @@ from notifier.entrypoints.cli import main
 from notifier.services.publishing import publish
 from notifier.services.scheduling import scheduler_tick
 from tests.conftest import MINI, make_settings
-from tests.integration.delivery_support import free_port
+from tests.integration.mail_support import smtp_server
 from tests.integration.staff_support import add_user, csrf_of, signed_in
-from tests.integration.test_email_channel import Inbox
 
 DUE = {"kraamzorg": date(2027, 1, 1), "tandjes": date(2027, 1, 3)}  # the rest: 2099-01-01
 AUTHOR, REVIEWER, ADMIN = "auteur@cjg.example", "beoordelaar@cjg.example", "beheer@cjg.example"
@@ -147,13 +145,8 @@ def test_the_editor_shows_which_steps_are_due_for_review(editor_app):
 
 @pytest.fixture
 def inbox():
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.url = f"smtp://127.0.0.1:{port}"
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture
