@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 # E.164 (with "+", "%2B" or "00"), then the Dutch national mobile form 06 with optional separator.
-_INTERNATIONAL = re.compile(r"(?<![\w%])(\+|%2[Bb]|00)([1-9]\d{7,14})(?!\d)")
-_DUTCH_MOBILE = re.compile(r"(?<![\w+%])06([-\s]?)(\d{8})(?!\d)")
+# Written with spaces or dashes between the digits too ("+31 6 1234 5678", "06-12 34 56 78").
+_INTERNATIONAL = re.compile(r"(?<![\w%])(\+|%2[Bb]|00)([1-9](?:[ -]?\d){7,14})(?!\d)")
+_DUTCH_MOBILE = re.compile(r"(?<![\w+%])06([-\s]?)(\d(?:[ -]?\d){7})(?!\d)")
 _LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # what RFC 5322 allows unquoted before the @
 _EMAIL = re.compile(
     rf"(?<!{_LOCAL})({_LOCAL}){_LOCAL}*(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]+)"
@@ -32,14 +33,14 @@ def _stars(n: int) -> str:
 
 
 def _international(match: re.Match[str]) -> str:
-    prefix, digits = match.group(1), match.group(2)
+    prefix, digits = match.group(1), re.sub(r"[ -]", "", match.group(2))
     if len(digits) < 5:
         return match.group(0)
     return f"{prefix}{digits[:3]}{_stars(len(digits) - 5)}{digits[-2:]}"
 
 
 def _dutch(match: re.Match[str]) -> str:
-    digits = match.group(2)
+    digits = re.sub(r"[ -]", "", match.group(2))
     return f"06{match.group(1)}{_stars(len(digits) - 2)}{digits[-2:]}"
 
 

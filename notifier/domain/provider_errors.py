@@ -1,34 +1,34 @@
-"""What a provider's error code means, in words an administrator can act on."""
+"""What a provider's error code means, in Dutch words an administrator can act on."""
 
 from __future__ import annotations
 
 TWILIO = {
-    "20429": "Twilio rate limit: too many requests (retried)",
-    "21211": "invalid 'To' phone number",
-    "21408": "no permission to send to this region",
-    "21610": "the recipient replied STOP: SMS consent withdrawn",
-    "21612": "this number cannot be reached from our sender",
-    "21614": "not a mobile number (cannot receive SMS)",
-    "21617": "message body too long",
-    "30001": "queue overflow at Twilio",
-    "30003": "handset unreachable (switched off or out of coverage)",
-    "30004": "message blocked by the recipient or their carrier",
-    "30005": "unknown destination handset (number no longer in use)",
-    "30006": "landline or unreachable carrier",
-    "30007": "filtered by the carrier as spam",
-    "30008": "unknown error at the carrier",
-    "30034": "sender not registered for this route",
+    "20429": "Twilio-limiet: te veel verzoeken (opnieuw geprobeerd)",
+    "21211": "ongeldig telefoonnummer ('To')",
+    "21408": "geen toestemming om naar deze regio te sturen",
+    "21610": "de ontvanger antwoordde STOP: sms-toestemming ingetrokken",
+    "21612": "dit nummer is vanaf onze afzender niet bereikbaar",
+    "21614": "geen mobiel nummer (kan geen sms ontvangen)",
+    "21617": "berichttekst te lang",
+    "30001": "wachtrij bij Twilio overgelopen",
+    "30003": "telefoon onbereikbaar (uit of geen bereik)",
+    "30004": "bericht geblokkeerd door de ontvanger of diens provider",
+    "30005": "onbekend toestel (nummer niet meer in gebruik)",
+    "30006": "vast nummer of onbereikbare provider",
+    "30007": "door de provider als spam gefilterd",
+    "30008": "onbekende fout bij de provider",
+    "30034": "afzender niet geregistreerd voor deze route",
 }
 SMTP = {
-    "421": "mail server not available (retried)",
-    "450": "mailbox busy or greylisted (retried)",
-    "451": "mail server error (retried)",
-    "452": "mail server out of storage (retried)",
-    "550": "hard bounce: mailbox unknown or refused",
-    "551": "hard bounce: user not local",
-    "552": "hard bounce: mailbox full",
-    "553": "hard bounce: address not allowed",
-    "554": "hard bounce: transaction failed (often spam refusal)",
+    "421": "mailserver niet beschikbaar (opnieuw geprobeerd)",
+    "450": "mailbox bezet of greylisting (opnieuw geprobeerd)",
+    "451": "fout bij de mailserver (opnieuw geprobeerd)",
+    "452": "mailserver vol (opnieuw geprobeerd)",
+    "550": "harde bounce: mailbox onbekend of geweigerd",
+    "551": "harde bounce: gebruiker niet bekend op deze server",
+    "552": "harde bounce: mailbox vol",
+    "553": "harde bounce: adres niet toegestaan",
+    "554": "harde bounce: verzending mislukt (vaak als spam geweigerd)",
 }
 
 
@@ -38,8 +38,8 @@ def meaning(channel: str, code: str) -> str:
         if code in SMTP:
             return SMTP[code]
         if code.startswith("5"):
-            return "hard bounce (SMTP 5xx)"
+            return "harde bounce (SMTP 5xx)"
         if code.startswith("4"):
-            return "temporary mail error (SMTP 4xx, retried)"
-        return "mail error"
-    return TWILIO.get(code, "other Twilio error (see twilio.com/docs/api/errors)")
+            return "tijdelijke mailfout (SMTP 4xx, opnieuw geprobeerd)"
+        return "mailfout"
+    return TWILIO.get(code, "andere Twilio-fout (zie twilio.com/docs/api/errors)")

@@ -57,7 +57,7 @@ def test_admin_reads_the_dashboard_and_finds_a_family(history: Live, page: Page)
     expect(flagged).to_contain_text("slapen (veel stoppers)")
     expect(flagged.locator("td").last).to_have_text("100%")
     expect(page.locator("#errors")).to_contain_text(
-        "unknown destination handset (number no longer in use)")
+        "onbekend toestel (nummer niet meer in gebruik)")
     expect(row(page, "latency", "SMS, 30 dagen").locator("td")).to_have_text(
         ["30 s (5)", "2 min", "60 s (3)", "5 min"])
     expect(page.locator("#scheduler")).to_contain_text("in orde")
@@ -87,7 +87,7 @@ def test_admin_reads_the_dashboard_and_finds_a_family(history: Live, page: Page)
     messages = page.get_by_role("table", name=re.compile(r"^Berichten \(4\)"))
     expect(row(page, "messages", "oefenhapjes")).to_contain_text(
         "SMS consent withdrawn (21610)")
-    expect(messages).to_contain_text("handset unreachable")
+    expect(messages).to_contain_text("telefoon onbereikbaar")
     events = page.get_by_role("table", name=re.compile("Toestemming en gebeurtenissen"))
     expect(events.locator("tbody tr")).to_have_count(5)
     expect(events).to_contain_text("toestemming ingetrokken")

@@ -55,9 +55,9 @@ def test_the_dashboard_shows_the_exact_figures_of_the_history(history):
     assert page.text.count('class="flagged"') == 1
     assert t["steps-today"][1:] == [["voeding", "2", "1", "0", "0", "0", "0", "0", "1", "-"]]
     assert t["errors"][1:] == [
-        ["e-mail", "550", "hard bounce: mailbox unknown or refused", "0", "1"],
-        ["SMS", "21610", "the recipient replied STOP: SMS consent withdrawn", "0", "1"],
-        ["SMS", "30005", "unknown destination handset (number no longer in use)", "0", "1"],
+        ["e-mail", "550", "harde bounce: mailbox onbekend of geweigerd", "0", "1"],
+        ["SMS", "21610", "de ontvanger antwoordde STOP: sms-toestemming ingetrokken", "0", "1"],
+        ["SMS", "30005", "onbekend toestel (nummer niet meer in gebruik)", "0", "1"],
     ]
     # due -> accepted SMS: 5, 30, 30, 60, 120 s; accepted -> delivered: 30, 60, 300 s
     assert t["latency"][1:] == [

@@ -65,10 +65,10 @@ def test_provider_errors_with_their_meaning(history):
     with unit_of_work(history.factory) as session:
         errors = stats.delivery_report(session, FIRST, LAST).provider_errors
     assert errors == [
-        ProviderErrorCount("email", "550", "hard bounce: mailbox unknown or refused", 1),
-        ProviderErrorCount("sms", "21610", "the recipient replied STOP: SMS consent withdrawn", 1),
+        ProviderErrorCount("email", "550", "harde bounce: mailbox onbekend of geweigerd", 1),
+        ProviderErrorCount("sms", "21610", "de ontvanger antwoordde STOP: sms-toestemming ingetrokken", 1),
         ProviderErrorCount("sms", "30005",
-                           "unknown destination handset (number no longer in use)", 1),
+                           "onbekend toestel (nummer niet meer in gebruik)", 1),
     ]
 
 

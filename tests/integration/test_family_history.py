@@ -53,7 +53,7 @@ def test_a_phone_number_in_any_notation_finds_the_family_and_its_history(app, ad
     # every message with its state, reason and provider error and what it means
     for expected in ("aangifte", "slapen", "oefenhapjes", "delivered", "failed", "suppressed",
                      "SMS consent withdrawn (21610)", "<code>30003</code>",
-                     "handset unreachable", "Berichten (4)"):
+                     "telefoon onbereikbaar", "Berichten (4)"):
         assert expected in html, expected
     # the step the planner skipped, with its reason
     assert "tandjes" in html and "no channel left for this step" in html

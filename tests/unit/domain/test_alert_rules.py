@@ -73,13 +73,13 @@ def test_stage(birth, expected):
 
 
 @pytest.mark.parametrize(("channel", "code", "text"), [
-    ("sms", "21610", "the recipient replied STOP: SMS consent withdrawn"),
-    ("sms", "21614", "not a mobile number (cannot receive SMS)"),
-    ("sms", "30007", "filtered by the carrier as spam"),
-    ("sms", "99999", "other Twilio error (see twilio.com/docs/api/errors)"),
-    ("email", "550", "hard bounce: mailbox unknown or refused"),
-    ("email", "559", "hard bounce (SMTP 5xx)"),
-    ("email", "421", "mail server not available (retried)"),
+    ("sms", "21610", "de ontvanger antwoordde STOP: sms-toestemming ingetrokken"),
+    ("sms", "21614", "geen mobiel nummer (kan geen sms ontvangen)"),
+    ("sms", "30007", "door de provider als spam gefilterd"),
+    ("sms", "99999", "andere Twilio-fout (zie twilio.com/docs/api/errors)"),
+    ("email", "550", "harde bounce: mailbox onbekend of geweigerd"),
+    ("email", "559", "harde bounce (SMTP 5xx)"),
+    ("email", "421", "mailserver niet beschikbaar (opnieuw geprobeerd)"),
 ])
 def test_provider_error_meanings(channel, code, text):
     assert meaning(channel, code) == text

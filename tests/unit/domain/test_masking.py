@@ -55,3 +55,17 @@ def test_no_dutch_mobile_survives(number, noise):
 def test_an_email_keeps_only_its_first_letter_and_domain(address):
     local, _, domain = address.rpartition("@")
     assert mask_text(f"mail {address} now") == f"mail {local[0]}***@{domain} now"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("number 0031 6 12345678 unreachable", "number 00316******78 unreachable"),
+        ("The 'To' number +31 6 1234 5678 is not valid", "The 'To' number +316******78 is not valid"),
+        ("bel 06-12 34 56 78", "bel 06-******78"),
+        ("bel 06 12345678", "bel 06 ******78"),
+        ("CJG 0800 285 40 70 op 2026-12-06 10:00", "CJG 0800 285 40 70 op 2026-12-06 10:00"),
+    ],
+)
+def test_numbers_written_with_spaces_or_dashes_are_masked_too(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
