@@ -31,6 +31,23 @@ POSTGRES = os.environ.get("NOTIFIER_TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """argon2id with the library's test profile in this process: the same code path, a fraction
+    of the CPU (the production parameters cost ~50 ms a hash, and the staff tests hash a lot).
+    Servers started as processes of their own keep the production parameters."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from notifier.adapters import passwords
+
+    kept = passwords._hasher, passwords._DUMMY
+    passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
+    passwords._DUMMY = passwords._hasher.hash("not a password of anyone")
+    yield
+    passwords._hasher, passwords._DUMMY = kept
+
+
 @pytest.fixture(scope="session")
 def mini_programme() -> Programme:
     return load_checked(MINI / "schedules", MINI / "templates", date(2026, 1, 1))

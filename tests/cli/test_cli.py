@@ -126,6 +126,7 @@ def test_a_missing_consent_source_is_a_usage_error(upgraded):
     assert families(upgraded["NOTIFIER_DATABASE_URL"]) == 0
 
 
+@pytest.mark.slow  # (a real process, or a sweep of every case: full suite and CI)
 def test_tick_twice_sends_once_through_python_dash_m(upgraded, tmp_path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "notifier", *args], capture_output=True,

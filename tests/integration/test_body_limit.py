@@ -23,6 +23,8 @@ from tests.integration.served_support import (
     reset_peak,
 )
 
+pytestmark = pytest.mark.slow  # real server processes and 50 MB bodies: full suite and CI
+
 MB = 1024 * 1024
 SIZE = 50 * MB
 FORM = {"content-type": "application/x-www-form-urlencoded"}

@@ -38,6 +38,7 @@ def database_url(postgres_url: str) -> str:
     return postgres_url
 
 
+@pytest.mark.slow  # (a real process, or a sweep of every case: full suite and CI)
 def test_link_tokens_are_masked_in_every_log_line(database_url, tmp_path, mini_programme):
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import make_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,7 @@ def _enrol_population(app, people, start):
     return ids
 
 
+@pytest.mark.slow  # (a real process, or a sweep of every case: full suite and CI)
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=population(), start_shift=st.integers(0, 365), hour=st.integers(0, 23))

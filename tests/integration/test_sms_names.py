@@ -81,6 +81,7 @@ def enrol_named(app, name: str, language: str, n: int) -> None:
                     expires_at=MORNING + timedelta(days=1), status="scheduled"))
 
 
+@pytest.mark.slow  # (a real process, or a sweep of every case: full suite and CI)
 def test_every_sms_stays_within_its_budget_and_in_gsm7_for_every_name(sms_app, fake,
                                                                       default_programme):
     sms_steps = [s.key for s in default_programme.steps if Channel.SMS in s.channels]
