@@ -48,8 +48,9 @@ class ChildFacts:
 
     @property
     def twin_key(self) -> date:
-        """Children of one family with the same birth (or due) date are one birth: twins."""
-        return self.birth_anchor
+        """Children of one family with the same due date are one pregnancy: twins. (A twin lost
+        before the birth keeps no birth date, and stays in the same birth as the other.)"""
+        return self.due_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,7 @@ class FamilyFacts:
     @property
     def lost(self) -> bool:
         return any(c.status is ChildStatus.LOST for c in self.children)
+
+    def loss_within(self, today: date, days: timedelta) -> bool:
+        """Whether a child of this family was lost in the ``days`` up to ``today``."""
+        return any(c.lost_on is not None and today - c.lost_on < days for c in self.children)

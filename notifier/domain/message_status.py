@@ -82,6 +82,7 @@ class SendFacts:
     channel: str
     channel_usable: bool  # consent and a usable address for the message's channel
     loss_step: bool  # a step about a loss: it goes to a family that reported one, and in a pause
+    child_lost: bool  # every child the message is about was lost (a twin's sibling lives on)
     paused_until: date | None
     within_allowed_hours: bool
 
@@ -110,7 +111,7 @@ def decide_send(facts: SendFacts) -> SendDecision:
         return SendDecision(Verdict.SUPPRESS, "step no longer in the programme")
     if not facts.family_present:
         return SendDecision(Verdict.SUPPRESS, "family or recipient erased")
-    if facts.family_status == "lost" and not facts.loss_step:
+    if (facts.family_status == "lost" or facts.child_lost) and not facts.loss_step:
         return SendDecision(Verdict.SUPPRESS, "loss reported")
     if facts.family_status in ("stopped", "ended"):
         return SendDecision(Verdict.SUPPRESS, f"family {facts.family_status}")

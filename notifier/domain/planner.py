@@ -16,7 +16,7 @@ calls this same function, so there is one implementation of the rules.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -63,6 +63,12 @@ class Reason:
     NOT_FIRST_CHILD = "not the first child"
     NOT_PRETERM = "not born early"
     NOT_RSV_SEASON = "born outside the RSV season"
+    AFTER_LOSS = "quiet weeks after a loss"
+
+
+# After a loss the family's other children (a twin, an older child) get no ordinary messages
+# for these days; deadlines (a registration, a jab) still go.
+QUIET_AFTER_LOSS = timedelta(days=28)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,23 +167,35 @@ def births(family: FamilyFacts) -> list[tuple[ChildFacts, tuple[int, ...]]]:
 
 
 def slots_for(programme: Programme, family: FamilyFacts) -> list[Slot]:
-    """Every (birth, step) that can apply to this family, with its days; computed once."""
+    """Every (birth, step) that can apply to this family, with its days; computed once.
+
+    A loss is per child: a child who was lost gets the loss message and nothing else; the other
+    children of the family (a twin, an older child) keep their programme. A birth keeps the id
+    of its first child as its key whoever of it was lost, so nothing it was sent is planned
+    again; its dates come from a child still living."""
     slots = []
-    lost = family.lost
     for lead, child_ids in births(family):
+        members = [c for c in family.children if c.id in child_ids]
+        lost = [c for c in members if c.status is ChildStatus.LOST]
+        living = [c for c in members if c.status is not ChildStatus.LOST]
         for step in programme.steps:
-            if (step.anchor is Anchor.LOSS) != lost:
-                continue  # after a loss only the loss message; before, never
-            if lost and lead.status is not ChildStatus.LOST:
-                continue
-            day = step_day(step, lead)
+            if step.anchor is Anchor.LOSS:
+                if not lost:
+                    continue  # never before a loss
+                slot_lead, ids = lost[0], tuple(c.id for c in lost)
+            elif living:
+                slot_lead, ids = replace(living[0], id=lead.id), tuple(c.id for c in living)
+            else:
+                continue  # after a loss only the loss message
+            lead_facts = slot_lead
+            day = step_day(step, lead_facts)
             if day is None:
                 continue
             last_day = window_last_day(day, step.window)
-            if step.when in _NEEDS_BIRTH and not lead.born:
+            if step.when in _NEEDS_BIRTH and not lead_facts.born:
                 last_day += _LATEST_BIRTH  # the real window is not known yet: keep waiting
-            moved = step.anchor is Anchor.DUE_DATE and moved_to_birth(step, lead)
-            slots.append(Slot(lead, child_ids, step, day, last_day, moved))
+            moved = step.anchor is Anchor.DUE_DATE and moved_to_birth(step, lead_facts)
+            slots.append(Slot(lead_facts, ids, step, day, last_day, moved))
     slots.sort(key=lambda s: (s.day, s.step.order, s.lead.id))
     return slots
 
@@ -329,6 +347,12 @@ def plan_family(
             decide(NudgeStatus.DEFERRED, Reason.WAITING_BIRTH)
         elif family.paused_on(today) and slot.step.anchor is not Anchor.LOSS:
             decide(NudgeStatus.DEFERRED, Reason.PAUSED)
+        elif (
+            family.loss_within(today, QUIET_AFTER_LOSS)
+            and slot.step.anchor is not Anchor.LOSS
+            and slot.step.priority is not Priority.DEADLINE
+        ):  # the other children's messages wait a few weeks; a deadline still goes
+            decide(NudgeStatus.DEFERRED, Reason.AFTER_LOSS)
         else:
             candidates.append(slot)
 

@@ -26,6 +26,7 @@ from notifier.adapters.logs import bound, get_logger
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Tokens
 from notifier.domain.context import message_context
 from notifier.domain.errors import ScheduleError
+from notifier.domain.family import ChildFacts, ChildStatus
 from notifier.domain.message_status import (
     SENDABLE,
     MessageStatus,
@@ -129,6 +130,19 @@ def claim(session: Session, message_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _children_about(
+    session: Session, message: Message, family: Family | None, loss_step: bool
+) -> list[ChildFacts]:
+    """The children a message is about: its birth (twins together), without a child who was
+    lost; a loss message is about the lost one(s)."""
+    lead = session.get(Child, message.child_id) if message.child_id else None
+    if family is None or lead is None:
+        return []
+    birth = [child_facts(c) for c in family.children if c.due_date == lead.due_date]
+    lost = [c for c in birth if c.status is ChildStatus.LOST]
+    return lost if loss_step else [c for c in birth if c.status is not ChildStatus.LOST]
+
+
 def claim_many(session: Session, message_ids: Sequence[int], now: datetime) -> list[int]:
     """``claim`` for a batch in one statement; returns the ids this caller now holds.
 
@@ -224,6 +238,8 @@ def _prepare_claimed(
         in_force = steps_in_force(session)
     if step is not None and step.key not in in_force:  # a later version removed it
         step = None
+    loss_step = step is not None and step.anchor is Anchor.LOSS
+    about = _children_about(session, message, family, loss_step)
     decision = decide_send(
         SendFacts(
             now=now,
@@ -235,7 +251,8 @@ def _prepare_claimed(
             channel=message.channel,
             channel_usable=recipient is not None
             and Channel(message.channel) in usable_channels(recipient),
-            loss_step=step is not None and step.anchor is Anchor.LOSS,
+            loss_step=loss_step,
+            child_lost=message.child_id is not None and not about and not loss_step,
             paused_until=family.paused_until if family is not None else None,
             within_allowed_hours=hours.allowed(now.replace(second=0, microsecond=0)),
         )
@@ -256,14 +273,8 @@ def _prepare_claimed(
         message.due_at = hours.next_allowed(now, recipient.preferred_time)
         message.attempts -= 1
         return "waiting for allowed hours"
-    lead = session.get(Child, message.child_id) if message.child_id else None
-    children = [
-        child_facts(c)
-        for c in family.children
-        if lead is not None and child_facts(c).twin_key == child_facts(lead).twin_key
-    ]
     context = message_context(
-        children=children or [child_facts(family.children[0])],
+        children=about or [child_facts(family.children[0])],
         day=hours.today(now),
         language=message.language,
         location=programme.location(family.location_key),

@@ -11,8 +11,7 @@ from notifier.adapters.db.family_repository import sync_anchors
 from notifier.adapters.db.tables import Child, Event, Family, Message, Nudge
 from notifier.domain.enrolment import EnrolmentInput, check_dates
 from notifier.domain.errors import InputError, NotFound
-
-UNSENT = ("scheduled", "queued")
+from notifier.domain.message_status import UNSENT, MessageStatus
 
 
 def get_family(session: Session, public_id: str) -> Family:
@@ -29,7 +28,8 @@ def _withdraw_unsent(
     query = update(Message).where(Message.family_id == family.id).where(Message.status.in_(UNSENT))
     if keep_steps:
         query = query.where(Message.step_key.not_in(keep_steps))
-    result = session.execute(query.values(status="cancelled", reason=reason, updated_at=now))
+    cancelled = query.values(status=MessageStatus.CANCELLED, reason=reason, updated_at=now)
+    result = session.execute(cancelled)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -127,26 +127,62 @@ def pause(session: Session, family: Family, until: date, today: date, source: st
 
 
 def report_loss(
-    session: Session, family: Family, lost_on: date, now: datetime, source: str = "web"
+    session: Session,
+    family: Family,
+    lost_on: date,
+    now: datetime,
+    source: str = "web",
+    child_id: int | None = None,
 ) -> int:
-    """Everything stops at once; the planner then sends only the loss message."""
-    # A pregnancy first (the most common loss), else the youngest child.
+    """A loss is per child (``child_id``; by default a pregnancy first, else the youngest).
+
+    When no other child lives on, everything stops at once and the planner sends only the loss
+    message. Otherwise the lost child's planned messages are withdrawn (a twin's are kept for
+    the twin who lives on), and the other children's ordinary messages are planned again: they
+    wait a few quiet weeks (planner.QUIET_AFTER_LOSS)."""
     living = [c for c in family.children if c.status in ("expecting", "born")]
     living.sort(key=lambda c: (c.status != "expecting", -(c.birth_date or c.due_date).toordinal()))
-    child = living[0] if living else None
-    if child is None:
+    if child_id is not None:
+        living = [c for c in living if c.id == child_id]
+    if not living:
         raise InputError("nothing to report a loss for")
+    child = living[0]
     child.status, child.lost_on = "lost", lost_on
-    family.status = "lost"
     family.replan = True
-    cancelled = _withdraw_unsent(session, family, "loss reported", now)
-    session.execute(
-        update(Nudge)
-        .where(Nudge.family_id == family.id)
-        .where(Nudge.status == "deferred")
-        .values(status="cancelled", reason="loss reported")
-    )
     session.add(Event(family_id=family.id, kind="loss.reported", source=source))
+    if not any(c.status in ("expecting", "born") for c in family.children):
+        family.status = "lost"
+        cancelled = _withdraw_unsent(session, family, "loss reported", now)
+        session.execute(
+            update(Nudge)
+            .where(Nudge.family_id == family.id)
+            .where(Nudge.status == "deferred")
+            .values(status="cancelled", reason="loss reported")
+        )
+        return cancelled
+    birth = [c for c in family.children if c.due_date == child.due_date]
+    key = min(c.id for c in birth)  # a birth's messages and nudges carry its first child's id
+    cancelled = 0
+    if all(c.status == "lost" for c in birth):
+        cancelled = int(
+            session.execute(  # type: ignore[attr-defined]
+                update(Message)
+                .where(Message.child_id == key)
+                .where(Message.status.in_(UNSENT))
+                .values(status=MessageStatus.CANCELLED, reason="loss reported", updated_at=now)
+            ).rowcount
+            or 0
+        )
+        session.execute(
+            update(Nudge)
+            .where(Nudge.child_id == key)
+            .where(Nudge.status == "deferred")
+            .values(status="cancelled", reason="loss reported")
+        )
+    births_living = {c.due_date for c in family.children if c.status in ("expecting", "born")}
+    for due in births_living:  # planned again, to wait the quiet weeks (the twin's too)
+        first = min((c for c in family.children if c.due_date == due), key=lambda c: c.id)
+        cancelled += _forget_unsent(session, first)
     return cancelled
 
 

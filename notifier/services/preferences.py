@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from notifier.adapters.db.tables import Event, Family, Recipient
+from notifier.adapters.db.tables import Child, Event, Family, Recipient
 from notifier.adapters.tokens import PREFERENCES, UNSUBSCRIBE, ShortLinks, Tokens
 from notifier.domain.enrolment import RecipientInput, normalise_email, normalise_phone
 from notifier.domain.errors import InputError
@@ -181,13 +181,36 @@ def remove_caregiver(session: Session, recipient: Recipient, other_id: int, now:
     session.add(Event(family_id=recipient.family_id, kind="caregiver.removed", source="web"))
 
 
+def living_children(recipient: Recipient) -> list[Child]:
+    """The family's children who live, as the loss page offers them: pregnancies first, then
+    the youngest child first."""
+    living = [c for c in recipient.family.children if c.status in ("expecting", "born")]
+    return sorted(
+        living,
+        key=lambda c: (c.status != "expecting", -(c.birth_date or c.due_date).toordinal(), c.id),
+    )
+
+
 def report_loss(
-    session: Session, recipient: Recipient, today: date, now: datetime, keep_data: bool
+    session: Session,
+    recipient: Recipient,
+    today: date,
+    now: datetime,
+    keep_data: bool,
+    choice: int | None = None,
 ) -> None:
-    """All messages stop at once (the planner sends only the loss message). The family's data is
-    erased after the grace period unless they ask to keep it (recorded as an event)."""
+    """A loss for one child: ``choice`` is its place (from 1) in ``living_children``, needed when
+    there is more than one. When no other child lives on, all messages stop at once (the
+    planner sends only the loss message), and the family's data is erased after the grace
+    period unless they ask to keep it (recorded as an event)."""
     family = recipient.family
-    family_changes.report_loss(session, family, today, now, source="web")
+    living = living_children(recipient)
+    if len(living) > 1 and (choice is None or not 1 <= choice <= len(living)):
+        raise InputError("choose who the loss is about", "child")
+    child = living[(choice or 1) - 1] if living else None
+    family_changes.report_loss(
+        session, family, today, now, source="web", child_id=child.id if child else None
+    )
     if keep_data:
         session.add(Event(family_id=family.id, kind=KEEP_AFTER_LOSS, source="web"))
 

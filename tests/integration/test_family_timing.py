@@ -212,3 +212,32 @@ def test_a_message_missed_by_the_end_of_the_allowed_hours_waits_for_the_next_slo
     [waiting] = messages(app)
     due = local(app, waiting.due_at)
     assert (due.date(), due.time()) == (T0 + timedelta(days=1), time(20, 0))
+
+
+def test_a_lost_twin_gets_the_loss_message_and_the_other_twin_the_rest_without_its_name(app):
+    due = T0 + timedelta(weeks=12)
+    fid = family_id(app, enrol_family(app, T0, due_date=due, child_name="Noor", twin_name="Sem"))
+    lost_on = T0 + timedelta(days=2)
+    run_days(app, T0, lost_on - timedelta(days=1), at=time(12, 0), send=True)
+    with unit_of_work(app.factory) as session:
+        family = session.get(Family, fid)
+        sem = next(c for c in family.children if c.name == "Sem")
+        family_changes.report_loss(session, family, lost_on, app.hours.local(lost_on, time(9, 0)),
+                                   child_id=sem.id)
+    run_days(app, lost_on, due - timedelta(days=1), at=time(12, 0), send=True)
+    with unit_of_work(app.factory) as session:  # Noor is born on the due date
+        family_changes.report_birth(session, session.get(Family, fid), due, due,
+                                    app.hours.local(due, time(8, 0)))
+    run_days(app, due, due + timedelta(weeks=10), at=time(12, 0), send=True)
+    with unit_of_work(app.factory) as session:
+        family = session.get(Family, fid)
+        assert family.status == "active"
+        assert sorted((c.name, c.status) for c in family.children) == [
+            ("Noor", "born"), ("Sem", "lost")]
+    texts = [r["text"] for r in outbox(app)]
+    loss = [t for t in texts if "verlies voor" in t]
+    assert len(loss) == 1 and "verlies voor Sem" in loss[0]
+    after = [t for t in texts if "verlies" not in t]
+    steps = outbox_steps(app)
+    assert {"cursus", "eerste-dagen", "aangifte", "slapen"} <= set(steps)
+    assert all("Noor" in t and "Sem" not in t for t in after if "voor" in t)

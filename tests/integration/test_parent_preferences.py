@@ -14,7 +14,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
-from notifier.adapters.db.tables import Event, Family, Message
+from notifier.adapters.db.family_repository import sync_anchors
+from notifier.adapters.db.tables import Child, Event, Family, Message
 from notifier.bootstrap import App
 from notifier.domain.programme import Programme
 from notifier.services.preferences import unsubscribe_token
@@ -308,3 +309,29 @@ def test_no_short_link_when_it_would_cost_another_sms_segment(app: App) -> None:
     tick(app, ten.astimezone(UTC), send=True)
     [sms] = [m for m in outbox(app) if m["channel"] == "sms"]
     assert "/k/" not in sms["text"] and count_segments(sms["text"]).segments == 1
+
+
+def test_a_family_that_loses_one_twin_is_asked_which_and_keeps_the_other(app: App) -> None:
+    rid = enrolled(app)
+    with unit_of_work(app.factory) as session:
+        family = session.scalars(select(Family)).one()
+        first = family.children[0]
+        twin = Child(family_id=family.id, due_date=first.due_date, status="expecting", name="Sem")
+        sync_anchors(twin)
+        session.add(twin)
+    client, path = client_for(app), prefs_path(app, rid)
+    careful = client.get(path + "/verlies")
+    assert "Over wie gaat het?" in careful.text and "Sem: de zwangerschap" in careful.text
+    assert "andere kind" in careful.text
+    token = csrf_of(careful.text)
+    unsure = client.post(path + "/verlies", data={"csrf_token": token})
+    assert unsure.status_code == 400 and "Kies over wie het gaat" in unsure.text
+    assert [c.status for c in _family(app).children] == ["expecting", "expecting"]
+
+    done = client.post(path + "/verlies", data={"child": "2", "csrf_token": token})
+    assert done.status_code == 200 and "De berichten over dit kind zijn gestopt" in done.text
+    family = _family(app)
+    assert family.status == "active"
+    assert {c.name or "first": c.status for c in family.children} == {
+        "first": "expecting", "Sem": "lost"}
+    assert "loss.reported" in _events(app)

@@ -407,6 +407,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "prefs.loss_title": ("We zijn ons kindje verloren", "We lost our baby"),
     "prefs.loss_link": ("Lees wat er dan gebeurt", "Read what happens then"),
+    "loss.which": ("Over wie gaat het?", "Who is it about?"),
+    "loss.which_error": ("Kies over wie het gaat.", "Choose who it is about."),
+    "loss.child_expecting": ("de zwangerschap (uitgerekend {day})", "the pregnancy (due {day})"),
+    "loss.child_born": ("het kind geboren op {day}", "the child born on {day}"),
     "loss.title": ("We zijn ons kindje verloren", "We lost our baby"),
     "loss.text": (
         "Wat erg dat je dit moet meemaken. Je hoeft hier niets uit te leggen.",
@@ -417,6 +421,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Je krijgt nog één bericht met waar je steun kunt vinden.",
         "When you click the button, all messages stop at once, also for the second parent. "
         "You get one more message about where to find support.",
+    ),
+    "loss.what_other": (
+        "Als je op de knop klikt, stoppen de berichten over dit kind meteen, ook voor de tweede "
+        "ouder. Je krijgt nog één bericht met waar je steun kunt vinden. De berichten over je "
+        "andere kind gaan na een paar weken rustig verder.",
+        "When you click the button, the messages about this child stop at once, also for the "
+        "second parent. You get one more message about where to find support. The messages "
+        "about your other child go on after a few quiet weeks.",
+    ),
+    "loss.done_title_other": ("De berichten over dit kind zijn gestopt",
+                              "The messages about this child have stopped"),
+    "loss.done_text_other": (
+        "Wat erg dat je dit moet meemaken. Je krijgt nog één bericht met waar je steun kunt "
+        "vinden. De berichten over je andere kind gaan na een paar weken verder.",
+        "We are so sorry. You get one more message about where to find support. The messages "
+        "about your other child go on after a few weeks.",
     ),
     "loss.erase": (
         "Daarna wissen we jullie gegevens na 3 maanden.",

@@ -25,7 +25,7 @@ NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 OK = SendFacts(
     now=NOW, expires_at=NOW + timedelta(days=3), today=date(2027, 3, 1), step_in_programme=True,
     family_present=True, family_status="active", channel="sms", channel_usable=True,
-    loss_step=False, paused_until=None, within_allowed_hours=True,
+    loss_step=False, child_lost=False, paused_until=None, within_allowed_hours=True,
 )
 
 
@@ -75,6 +75,8 @@ def test_twilio_statuses_map_onto_ours(twilio: str, ours: MessageStatus | None) 
         ({"family_present": False}, Verdict.SUPPRESS, "family or recipient erased"),
         ({"family_status": "lost"}, Verdict.SUPPRESS, "loss reported"),
         ({"family_status": "lost", "loss_step": True}, Verdict.SEND, None),
+        ({"child_lost": True}, Verdict.SUPPRESS, "loss reported"),  # a twin lives on: not for it
+        ({"child_lost": True, "loss_step": True}, Verdict.SEND, None),
         ({"family_status": "stopped"}, Verdict.SUPPRESS, "family stopped"),
         ({"family_status": "ended"}, Verdict.SUPPRESS, "family ended"),
         ({"channel_usable": False}, Verdict.SUPPRESS, "no consent or no usable address for sms"),

@@ -374,17 +374,44 @@ def loss_page(request: Request, app: AppDep, token: str) -> Response:
         lang = _lang(request, recipient)
         programme = current_programme(session)[1]
         phone = programme.location(recipient.family.location_key).phone
-        return page(request, "parent/loss.html", lang, {"base": f"/p/{token}", "phone": phone})
+        context = {"base": f"/p/{token}", "phone": phone,
+                   "children": _loss_choices(recipient, Translator(lang))}
+        return page(request, "parent/loss.html", lang, context)
+
+
+def _loss_choices(recipient: Recipient, t: Translator) -> list[tuple[str, str]]:
+    """(value, label) per living child when there is more than one to choose from."""
+    living = preferences.living_children(recipient)
+    if len(living) < 2:
+        return []
+    choices = []
+    for place, child in enumerate(living, start=1):
+        if child.status == "expecting":
+            text = t("loss.child_expecting", day=t.day(child.due_date))
+        else:
+            text = t("loss.child_born", day=t.day(child.birth_date or child.due_date))
+        choices.append((str(place), f"{child.name}: {text}" if child.name else text))
+    return choices
 
 
 @router.post("/p/{token}/verlies", response_class=HTMLResponse)
 def loss(request: Request, app: AppDep, token: str, _: CsrfChecked, form: Form) -> Response:
     keep = bool(form.get("keep"))
+    picked = str(form.get("child") or "")
+    choice = int(picked) if picked.isdigit() and len(picked) < 3 else None
 
     def action(session: Session, recipient: Recipient, t: Translator) -> Response:
         now = app.now()
         if recipient.family.status == "active":
-            preferences.report_loss(session, recipient, app.hours.today(now), now, keep)
+            try:
+                preferences.report_loss(session, recipient, app.hours.today(now), now, keep, choice)
+            except InputError:
+                context = {"base": f"/p/{token}", "children": _loss_choices(recipient, t),
+                           "errors": {"child": t("loss.which_error")},
+                           "summary": [("child-1", t("loss.which_error"))]}
+                return page(request, "parent/loss.html", t.lang, context, status_code=400)
+        if recipient.family.status == "active":  # another child lives on
+            return message(request, t.lang, "loss.done_title_other", "loss.done_text_other")
         return message(request, t.lang, "loss.done_title", "loss.done_text")
 
     return _act(request, app, token, "", action, {})
