@@ -34,7 +34,7 @@ from notifier.domain.alerts import (
     scheduler_stale,
     transitions,
 )
-from notifier.domain.message_status import UNSENT
+from notifier.domain.message_status import UNSENT, MessageStatus
 from notifier.domain.timing import AMSTERDAM
 from notifier.services.delivery_stats import scheduler_health
 
@@ -83,17 +83,17 @@ def measure(session: Session, now: datetime, t: Thresholds) -> Measurements:
     finished = dict(
         session.execute(
             select(Message.status, func.count())
-            .where(Message.status.in_(("delivered", "failed")))
+            .where(Message.status.in_((MessageStatus.DELIVERED, MessageStatus.FAILED)))
             .where(*recent)
             .group_by(Message.status)
         ).all()
     )
     oldest_sending = session.scalar(
-        select(func.min(Message.updated_at)).where(Message.status == "sending")
+        select(func.min(Message.updated_at)).where(Message.status == MessageStatus.SENDING)
     )
     stuck = session.scalar(
         select(func.count())
-        .where(Message.status == "sending")
+        .where(Message.status == MessageStatus.SENDING)
         .where(Message.updated_at < now - t.sending_for)
     )
     oldest_waiting = session.scalar(
@@ -105,8 +105,8 @@ def measure(session: Session, now: datetime, t: Thresholds) -> Measurements:
         select(func.count()).where(Message.error_code.is_not(None)).where(*recent)
     )
     return Measurements(
-        delivered_last_hour=int(finished.get("delivered", 0)),
-        failed_last_hour=int(finished.get("failed", 0)),
+        delivered_last_hour=int(finished.get(MessageStatus.DELIVERED, 0)),
+        failed_last_hour=int(finished.get(MessageStatus.FAILED, 0)),
         oldest_sending_age=_age(now, oldest_sending),
         sending_too_long=int(stuck or 0),
         last_tick_age=scheduler_health(session, now).lag_seconds,

@@ -32,6 +32,7 @@ from notifier.domain.confirmation import (
     usable_code,
 )
 from notifier.domain.errors import InputError
+from notifier.domain.message_status import MessageStatus
 from notifier.domain.programme import Programme
 from notifier.services import consent
 from notifier.services.delivery import send_one
@@ -119,7 +120,7 @@ def _request(
         language=recipient.language,
         due_at=now,
         expires_at=request.expires_at,
-        status="scheduled",
+        status=MessageStatus.SCHEDULED,
         body=body,
     )
     session.add_all([request, message])

@@ -12,10 +12,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from notifier.adapters.db.tables import Event, Family, Message, Recipient
+from notifier.domain.message_status import UNSENT, MessageStatus
 
 CHANNELS = ("sms", "email")
 LIVE = ("pending", "confirmed")
-UNSENT = ("scheduled", "queued")
 
 
 def consent_of(recipient: Recipient, channel: str) -> str:
@@ -66,7 +66,9 @@ def withdraw(
         .where(Message.recipient_id == recipient.id)
         .where(Message.channel == channel)
         .where(Message.status.in_(UNSENT))
-        .values(status="suppressed", reason=f"consent withdrawn ({how})", updated_at=now)
+        .values(
+            status=MessageStatus.SUPPRESSED, reason=f"consent withdrawn ({how})", updated_at=now
+        )
     )
     stop_if_unreachable(recipient.family, now)
     return True

@@ -32,6 +32,7 @@ from notifier.adapters.db.family_repository import (
 )
 from notifier.adapters.db.tables import Child, Family, Message, Nudge, PlannerState
 from notifier.domain.family import FamilyFacts
+from notifier.domain.message_status import MessageStatus
 from notifier.domain.planner import (
     CapRule,
     Decision,
@@ -366,7 +367,7 @@ def _messages(
             version_id,
             m.due_at,
             m.expires_at,
-            "scheduled",
+            MessageStatus.SCHEDULED.value,
         )
         for family_id, d in decisions
         if d.status is NudgeStatus.PLACED

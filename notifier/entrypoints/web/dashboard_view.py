@@ -12,6 +12,7 @@ from typing import Any
 from markupsafe import Markup
 
 from notifier.adapters.system_texts import label
+from notifier.domain.message_status import MessageStatus
 from notifier.domain.timing import AMSTERDAM
 from notifier.entrypoints.web.charts import Row, Series, hbar, vbar
 from notifier.services.delivery_stats import DailyCount, Dashboard, StatusCounts, StepStats
@@ -91,9 +92,9 @@ def per_day(rows: list[DailyCount], first: date, last: date) -> list[DayTotals]:
     failed: dict[date, int] = {}
     for r in rows:
         planned[r.day] = planned.get(r.day, 0) + r.count
-        if r.status == "delivered":
+        if r.status == MessageStatus.DELIVERED:
             delivered[r.day] = delivered.get(r.day, 0) + r.count
-        elif r.status == "failed":
+        elif r.status == MessageStatus.FAILED:
             failed[r.day] = failed.get(r.day, 0) + r.count
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return [DayTotals(d, planned.get(d, 0), delivered.get(d, 0), failed.get(d, 0)) for d in days]
