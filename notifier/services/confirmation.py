@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from notifier.adapters import system_texts
 from notifier.adapters.db.tables import Confirmation, Family, Message, Recipient
 from notifier.adapters.tokens import Tokens
 from notifier.domain.confirmation import (
@@ -32,12 +31,11 @@ from notifier.domain.confirmation import (
     usable_code,
 )
 from notifier.domain.errors import InputError
-from notifier.domain.message_status import MessageStatus
 from notifier.domain.programme import Programme
 from notifier.services import consent
 from notifier.services.delivery import send_one
 from notifier.services.ports import Runtime
-from notifier.services.system_messages import CONFIRM_STEP
+from notifier.services.system_messages import CONFIRM_STEP, system_message
 
 CONFIRM = "confirm"  # token purpose
 # The web page that reads the token (GET shows, POST confirms), in the recipient's language.
@@ -105,24 +103,12 @@ def _request(
     if channel == "sms":
         # The code is made when the text is sent (``system_messages.fill_in_code``): the
         # stored body holds only a mark, the database only the code's keyed digest.
-        body = system_texts.sms(CONFIRM_STEP, recipient.language, {**context, "code": CODE_MARK})
+        context["code"] = CODE_MARK
     else:
         token = Tokens(secret).make(CONFIRM, {"c": request.public_id})
         path = CONFIRM_PATH.get(recipient.language, CONFIRM_PATH["nl"])
-        link = public_url.rstrip("/") + path + token
-        email = system_texts.email(CONFIRM_STEP, recipient.language, {**context, "link": link})
-        body = f"Subject: {email.subject}\n\n{email.text}"
-    message = Message(
-        family_id=recipient.family_id,
-        recipient_id=recipient.id,
-        step_key=CONFIRM_STEP,
-        channel=channel,
-        language=recipient.language,
-        due_at=now,
-        expires_at=request.expires_at,
-        status=MessageStatus.SCHEDULED,
-        body=body,
-    )
+        context["link"] = public_url.rstrip("/") + path + token
+    message = system_message(recipient, CONFIRM_STEP, channel, context, now, request.expires_at)
     session.add_all([request, message])
     session.flush()
     return message

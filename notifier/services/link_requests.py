@@ -8,18 +8,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from notifier.adapters import system_texts
 from notifier.adapters.db.engine import unit_of_work
-from notifier.adapters.db.tables import Family, Message, Recipient
+from notifier.adapters.db.tables import Family, Recipient
 from notifier.domain.contact import lookup_email, lookup_phone
 from notifier.domain.errors import InputError
 from notifier.domain.limits import HOUR, contact_key, within
-from notifier.domain.message_status import MessageStatus
 from notifier.services.confirmation import send_confirmations
 from notifier.services.ports import Runtime
 from notifier.services.preferences import preferences_link
 from notifier.services.signup import counter_for, limits_of
-from notifier.services.system_messages import LINK_STEP
+from notifier.services.system_messages import LINK_STEP, system_message
 
 VALID_FOR = timedelta(hours=4)
 
@@ -66,23 +64,8 @@ def request_link(app: Runtime, contact: str, ip: str, now: datetime) -> None:
         ).all()
         for recipient in people:
             link = preferences_link(app.settings.public_url, secret, recipient.id)
-            context = {"link": link, "parent_name": recipient.first_name}
-            if channel == "sms":
-                body = system_texts.sms(LINK_STEP, recipient.language, context)
-            else:
-                mail = system_texts.email(LINK_STEP, recipient.language, context)
-                body = f"Subject: {mail.subject}\n\n{mail.text}"
-            message = Message(
-                family_id=recipient.family_id,
-                recipient_id=recipient.id,
-                step_key=LINK_STEP,
-                channel=channel,
-                language=recipient.language,
-                due_at=now,
-                expires_at=now + VALID_FOR,
-                status=MessageStatus.SCHEDULED,
-                body=body,
-            )
+            context: dict[str, object] = {"link": link, "parent_name": recipient.first_name}
+            message = system_message(recipient, LINK_STEP, channel, context, now, now + VALID_FOR)
             session.add(message)
             session.flush()
             ids.append(message.id)

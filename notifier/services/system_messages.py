@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifier.adapters import system_texts
 from notifier.adapters.channels.base import OutgoingMessage
 from notifier.adapters.db.tables import Confirmation, Message, Recipient
 from notifier.adapters.renderer import split_email
@@ -24,6 +25,34 @@ CONFIRM_STEP = "confirm"
 LINK_STEP = "preferences-link"  # a new link to the preferences page, asked for on the web
 SYSTEM_STEPS = frozenset({CONFIRM_STEP, LINK_STEP})
 MAX_SMS_VALIDITY_SECONDS = 14_400  # Twilio's ValidityPeriod upper bound
+
+
+def system_message(
+    recipient: Recipient,
+    step: str,
+    channel: str,
+    context: dict[str, object],
+    now: datetime,
+    expires_at: datetime,
+) -> Message:
+    """A product message (not a programme step: a confirmation, a new link) to one recipient, in
+    their language, its text rendered now from ``notifier/texts``, due at once."""
+    if channel == "sms":
+        body = system_texts.sms(step, recipient.language, context)
+    else:
+        mail = system_texts.email(step, recipient.language, context)
+        body = f"Subject: {mail.subject}\n\n{mail.text}"
+    return Message(
+        family_id=recipient.family_id,
+        recipient_id=recipient.id,
+        step_key=step,
+        channel=channel,
+        language=recipient.language,
+        due_at=now,
+        expires_at=expires_at,
+        status=MessageStatus.SCHEDULED,
+        body=body,
+    )
 
 
 def is_system_message(message: Message) -> bool:
