@@ -66,7 +66,8 @@ def test_provider_errors_with_their_meaning(history):
         errors = stats.delivery_report(session, FIRST, LAST).provider_errors
     assert errors == [
         ProviderErrorCount("email", "550", "harde bounce: mailbox onbekend of geweigerd", 1),
-        ProviderErrorCount("sms", "21610", "de ontvanger antwoordde STOP: sms-toestemming ingetrokken", 1),
+        ProviderErrorCount("sms", "21610",
+                           "de ontvanger antwoordde STOP: sms-toestemming ingetrokken", 1),
         ProviderErrorCount("sms", "30005",
                            "onbekend toestel (nummer niet meer in gebruik)", 1),
     ]

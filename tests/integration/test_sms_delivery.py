@@ -13,7 +13,6 @@ from twilio.request_validator import RequestValidator
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Event, Message, Recipient
-from notifier.bootstrap import build
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
 from notifier.domain.programme import Channel
 from notifier.services.enrolment import enrol
@@ -21,8 +20,7 @@ from notifier.services.publishing import current_programme, publish
 from notifier.services.scheduling import reconcile_in_process, scheduler_tick
 from notifier.services.ticking import tick
 from notifier.testing.fake_twilio import FakeTwilio
-from tests.conftest import make_settings
-from tests.integration.delivery_support import free_port, serve_web
+from tests.integration.delivery_support import app_on_fake_twilio
 
 TODAY = date(2026, 11, 29)
 MORNING = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -37,20 +35,8 @@ def fake():
 
 @pytest.fixture
 def sms_app(database_url, tmp_path, mini_programme, fake):
-    port = free_port()
-    settings = make_settings(database_url, tmp_path / "var").model_copy(update={
-        "public_url": f"http://127.0.0.1:{port}",
-        "twilio_account_sid": fake.account_sid, "twilio_auth_token": fake.auth_token,
-        "twilio_from": "+3197010000000", "twilio_base_url": fake.url,
-        "twilio_timeout_seconds": 1.0,
-    })
-    app = build(settings)
-    with unit_of_work(app.factory) as session:
-        publish(session, mini_programme, "tests")
-    with serve_web(app, port) as url:
-        app.web_url = url  # type: ignore[attr-defined]
+    with app_on_fake_twilio(database_url, tmp_path / "var", mini_programme, fake, 1.0) as app:
         yield app
-    app.engine.dispose()
 
 
 def enrol_parent(app, due_date=date(2027, 6, 1), channels=(Channel.SMS,), email=None,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from notifier.adapters.db.engine import unit_of_work
 from notifier.adapters.db.tables import Family, Message, StaffUser
-from notifier.bootstrap import build
 from notifier.domain.context import HARD_NAMES
 from notifier.domain.enrolment import EnrolmentInput, RecipientInput
 from notifier.domain.programme import Channel
@@ -20,10 +19,9 @@ from notifier.domain.sms_names import gsm_name
 from notifier.services import drafts
 from notifier.services.delivery import drain
 from notifier.services.enrolment import enrol
-from notifier.services.publishing import current_programme, publish
+from notifier.services.publishing import current_programme
 from notifier.testing.fake_twilio import FakeTwilio
-from tests.conftest import make_settings
-from tests.integration.delivery_support import free_port, serve_web
+from tests.integration.delivery_support import app_on_fake_twilio
 from tests.integration.staff_support import add_user
 
 TODAY = date(2026, 11, 29)
@@ -41,17 +39,7 @@ def fake():
 
 @pytest.fixture
 def sms_app(database_url, tmp_path, default_programme, fake):
-    port = free_port()
-    settings = make_settings(database_url, tmp_path / "var").model_copy(update={
-        "public_url": f"http://127.0.0.1:{port}",
-        "twilio_account_sid": fake.account_sid, "twilio_auth_token": fake.auth_token,
-        "twilio_from": "+3197010000000", "twilio_base_url": fake.url,
-        "twilio_timeout_seconds": 2.0,
-    })
-    app = build(settings)
-    with unit_of_work(app.factory) as session:
-        publish(session, default_programme, "tests")
-    with serve_web(app, port):
+    with app_on_fake_twilio(database_url, tmp_path / "var", default_programme, fake, 2.0) as app:
         yield app
     app.engine.dispose()
 
