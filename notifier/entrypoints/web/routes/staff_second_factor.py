@@ -155,14 +155,7 @@ def new_password(
     pending = _pending(request, session, factor_done=True)
     if pending is None:
         return AGAIN
-    try:
-        staff_accounts.change_own_password(session, pending.user, None, new, repeat)
-    except InputError as exc:
-        context = {"forced": True, "error": str(exc)}
-        return render(request, "staff/password.html", context, status_code=422)
-    response = RedirectResponse(pending.next_path, status_code=303)
-    start_session(request, response, session, pending.user)
-    return response
+    return _set_password(request, session, pending.user, None, new, repeat, pending.next_path)
 
 
 SignedIn = Annotated[StaffUser, Depends(require(Permission.READ_PROGRAMME))]
@@ -184,11 +177,25 @@ def change_password(
     repeat: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Every session of the account ends, on other devices too; this browser gets a new one."""
+    return _set_password(request, session, user, current, new, repeat, "/staff?klaar=wachtwoord")
+
+
+def _set_password(
+    request: Request,
+    session: Session,
+    user: StaffUser,
+    current: str | None,
+    new: str,
+    repeat: str,
+    then: str,
+) -> Response:
+    """Change the password (``current`` None: the temporary one an admin set, already checked),
+    then start a fresh session in this browser; a refused password shows the form again."""
     try:
         staff_accounts.change_own_password(session, user, current, new, repeat)
     except InputError as exc:
-        context = {"forced": False, "error": str(exc)}
+        context = {"forced": current is None, "error": str(exc)}
         return render(request, "staff/password.html", context, status_code=422)
-    response = RedirectResponse("/staff?klaar=wachtwoord", status_code=303)
+    response = RedirectResponse(then, status_code=303)
     start_session(request, response, session, user)
     return response
